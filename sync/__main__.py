@@ -1,0 +1,3 @@
+from sync.cli import main
+
+main(prog_name="python -m sync")

@@ -1,0 +1,45 @@
+"""The raw material every reader hands on: one grid of typed cells per worksheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+
+class SourceUnreadable(Exception):
+    """A source that cannot be read at all; the message is Chinese and says what to do."""
+
+
+@dataclass
+class Grid:
+    """One worksheet's cells as the reader found them.
+
+    ``rows[i][j]`` is the cell at sheet row ``first_row + i`` and column ``first_col + j``
+    (both 1-based). Cells are str ("" for empty), int, float, bool, date, datetime or time.
+    """
+
+    title: str
+    rows: list[list[Any]]
+    first_row: int = 1
+    first_col: int = 1
+    hidden: bool = False
+    notes: list[str] = field(default_factory=list)  # reader remarks worth an info issue
+
+    def sheet_row(self, index: int) -> int:
+        return self.first_row + index
+
+    def cell_ref(self, index: int, col: int) -> str:
+        """A1 reference of ``rows[index][col]``."""
+        return f"{get_column_letter(self.first_col + col)}{self.first_row + index}"
+
+
+@dataclass
+class Workbook:
+    """All worksheets of one source plus a fingerprint that changes when the content does."""
+
+    name: str
+    grids: list[Grid]
+    fingerprint: str = ""
+    timezone: str = "Asia/Shanghai"

@@ -1,0 +1,106 @@
+"""Table extraction: find the header row in a raw grid and keep only the data rows.
+
+Title rows, blank rows, totals (合计/总计/小计), footer lines (填表人/审核人/…) and the
+template's example row are not data. Every kept row keeps its own sheet row number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+from schemas import DATASETS, ERROR, INFO, Dataset
+from sync.grid import Grid
+from sync.headers import HEADER_SCAN_ROWS, find_header, normalise_header
+from sync.issues import Issue
+
+TOTALS = ("合计", "总计", "小计")
+FOOTERS = ("填表人", "审核人", "填报日期", "制表", "填报单位", "单位负责人", "负责人签字")
+EXAMPLE_MARK = "【示例】"  # the templates' example row carries this; readers skip it
+
+
+@dataclass
+class Table:
+    grid: Grid
+    dataset: Dataset
+    header_row: int  # the sheet's own row number of the header
+    columns: dict[str, int]  # canonical field -> column position in the grid
+    headers: dict[str, str]  # canonical field -> the header as the sheet spells it
+    row_index: list[int]  # positions in grid.rows of the data rows
+    issues: list[Issue] = field(default_factory=list)
+    blocked: bool = False  # a sheet-level error: no row of this sheet may reach the mirror
+
+    @property
+    def sheet_rows(self) -> list[int]:
+        return [self.grid.sheet_row(i) for i in self.row_index]
+
+    def column_values(self, name: str) -> list[Any] | None:
+        j = self.columns.get(name)
+        if j is None:
+            return None
+        rows = self.grid.rows
+        return [rows[i][j] if j < len(rows[i]) else "" for i in self.row_index]
+
+    def cell_ref(self, position: int, name: str) -> str:
+        return self.grid.cell_ref(self.row_index[position], self.columns[name])
+
+
+def sheet_issue(grid: Grid, severity: str, check: str, message: str, *,
+                column: str | None = None, name: str | None = None) -> Issue:
+    return Issue(severity, grid.title, None, None, column, name, None, check, message)
+
+
+def _first_text(row: list[Any], limit: int = 3) -> list[str]:
+    texts = [normalise_header(c) for c in row if isinstance(c, str) and c.strip()]
+    return texts[:limit]
+
+
+def is_data_row(row: list[Any]) -> bool:
+    if all(c in ("", None) or (isinstance(c, str) and not c.strip()) for c in row):
+        return False
+    texts = _first_text(row)
+    if any(t.startswith(TOTALS) for t in texts):
+        return False
+    if any(t.startswith(FOOTERS) for t in _first_text(row, limit=len(row))):
+        return False
+    return not any(isinstance(c, str) and c.lstrip().startswith(EXAMPLE_MARK) for c in row)
+
+
+def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]:
+    """The grid's table, or the sheet-level issues saying why there is none."""
+    match = find_header(grid.rows, dataset)
+    if match is None:
+        if dataset:
+            d = DATASETS[dataset]
+            wanted = "、".join(list(d.fields.values())[i].header for i in range(4))
+            return [sheet_issue(grid, ERROR, "header_not_found",
+                                f"前{HEADER_SCAN_ROWS}行中找不到“{d.title}”的表头（应有 {wanted} 等列）")]
+        return [sheet_issue(grid, INFO, "not_a_register",
+                            f"未识别为台账（前{HEADER_SCAN_ROWS}行中没有名册、微心愿或志愿服务岗的表头），已跳过")]
+    d = match.dataset
+    header = grid.rows[match.index]
+    columns = {f: j for j, f in match.columns.items()}
+    headers = {f: str(header[j]).strip() for f, j in columns.items()}
+    table = Table(grid, d, grid.sheet_row(match.index), columns, headers,
+                  [i for i in range(match.index + 1, len(grid.rows)) if is_data_row(grid.rows[i])])
+    for name, positions in match.duplicates.items():
+        letters = "、".join(get_column_letter(grid.first_col + j) + "列" for j in positions)
+        table.issues.append(sheet_issue(grid, ERROR, "duplicate_header",
+                                        f"“{d.fields[name].header}”列重复出现（{letters}）：请删除或改名多余的列",
+                                        column=headers[name], name=name))
+    for name in d.required:
+        if name not in columns:
+            meta = d.fields[name]
+            also = f"（也可写作：{'、'.join(meta.aliases)}）" if meta.aliases else ""
+            table.issues.append(sheet_issue(grid, ERROR, "missing_column",
+                                            f"缺少必填列“{meta.header}”{also}", column=meta.header, name=name))
+    for j, text in match.unknown.items():
+        table.issues.append(sheet_issue(grid, INFO, "unknown_column",
+                                        f"“{text}”列不属于{d.title}，已忽略", column=text))
+    for j in match.blank:
+        letter = get_column_letter(grid.first_col + j)
+        table.issues.append(sheet_issue(grid, INFO, "blank_header", f"{letter}列有数据但没有列名，已忽略"))
+    table.blocked = any(i.severity == ERROR for i in table.issues)
+    return table

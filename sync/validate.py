@@ -1,0 +1,190 @@
+"""Validation: a table's cells -> a normalised frame plus every issue, in Chinese.
+
+Three layers, each reported once per cell: normalisation (can the cell be read as its
+kind?), the dataset's pandera model (lazy, per column), and the dataset's row rules
+(cross-field and cross-dataset). Errors keep a row out of the mirror; warnings flag it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pandera.errors
+
+from schemas import ERROR, INFO, WARNING, Context, Dataset
+from schemas.checks import PROBLEMS
+from sync.grid import SourceUnreadable, Workbook
+from sync.issues import Issue
+from sync.normalize import as_text, normalise
+from sync.privacy import mask
+from sync.table import Table, extract_table, sheet_issue
+
+FRAME_DTYPES = {"date": "datetime64[s]", "int": "Int64", "number": "Float64"}
+
+
+@dataclass
+class SheetResult:
+    sheet: str
+    dataset: str | None
+    header_row: int | None
+    rows: int  # data rows read
+    valid_rows: int  # rows without errors
+    issues: list[Issue] = field(default_factory=list)
+    frame: pd.DataFrame | None = None  # canonical columns + sheet_row, valid, warnings
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "dataset": self.dataset, "header_row": self.header_row,
+                "rows": self.rows, "valid_rows": self.valid_rows,
+                "issues": [i.as_json() for i in self.issues]}
+
+
+class _Collector:
+    """Issues of one table, at most one per cell, in sheet order when sorted."""
+
+    def __init__(self, table: Table, raw: dict[str, list[Any] | None]):
+        self.table, self.raw = table, raw
+        self.issues: list[Issue] = []
+        self.seen: set[tuple[int, str]] = set()
+
+    def add(self, pos: int, name: str, severity: str, check: str, message: str) -> None:
+        if (pos, name) in self.seen:
+            return
+        self.seen.add((pos, name))
+        t, meta = self.table, self.table.dataset.fields[name]
+        values = self.raw.get(name)
+        value = as_text(values[pos]) if values is not None and values[pos] not in (None, "") else None
+        present = name in t.columns
+        self.issues.append(Issue(
+            severity, t.grid.title, t.sheet_rows[pos],
+            t.cell_ref(pos, name) if present else None,
+            t.headers.get(name, meta.header), name,
+            mask(value, meta.kind) if meta.personal else value, check, message))
+
+
+def _normalise_column(values: list[Any], kind: str) -> tuple[list[Any], dict[int, Any]]:
+    """Normalised values and {position: problem}; equal raw cells are normalised once."""
+    cache: dict[Any, tuple[Any, Any]] = {}
+    out, problems = [], {}
+    for pos, raw in enumerate(values):
+        try:
+            result = cache[raw]
+        except KeyError:
+            result = cache[raw] = normalise(raw, kind)
+        except TypeError:  # unhashable cell types never come from our readers, but stay safe
+            result = normalise(raw, kind)
+        out.append(result[0])
+        if result[1] is not None:
+            problems[pos] = result[1]
+    return out, problems
+
+
+def build_frame(table: Table, found: _Collector) -> pd.DataFrame:
+    d, n = table.dataset, len(table.row_index)
+    columns: dict[str, pd.Series] = {}
+    for name, meta in d.fields.items():
+        values = found.raw[name]
+        if values is None:
+            normalised = [None] * n
+        else:
+            normalised, problems = _normalise_column(values, meta.kind)
+            for pos, problem in problems.items():
+                found.add(pos, name, ERROR, problem.check, problem.message)
+        dtype = FRAME_DTYPES.get(meta.kind, "str")
+        if meta.kind == "date":
+            columns[name] = pd.to_datetime(pd.Series(normalised, dtype=object)).astype(dtype)
+        else:
+            columns[name] = pd.Series(normalised, dtype=dtype)
+    frame = pd.DataFrame(columns)
+    frame["sheet_row"] = pd.Series(table.sheet_rows, dtype="int64")
+    return frame
+
+
+def _schema_message(d: Dataset, name: str, check: str, value: Any) -> tuple[str, str]:
+    """(check id, Chinese message) for one pandera failure case."""
+    meta = d.fields[name]
+    if check == "not_nullable":
+        return "required", f"{meta.header}不能为空"
+    if check in PROBLEMS:
+        return check, PROBLEMS[check](str(value)) or f"{meta.header}不正确"
+    if check.startswith("isin"):
+        return "allowed_values", f"“{value}”不是允许的{meta.header}（应为：{'、'.join(d.choices(name))}）"
+    if check == "not_future":
+        return check, f"{meta.header}晚于今天"
+    if check.startswith("str_length"):
+        stats = next(c.statistics for c in d.schema.columns[name].checks if c.name == "str_length")
+        low, high = stats.get("min_value"), stats.get("max_value")
+        span = f"{low}至{high}个字" if low else f"不超过{high}个字"
+        return "length", f"{meta.header}应为{span}，实为{len(str(value))}个字"
+    if check.startswith("greater_than_or_equal_to"):
+        return "range", f"{meta.header}不能小于0"
+    if check.startswith("in_range"):
+        return "range", f"{meta.header}应在0至10000之间"
+    return check, f"{meta.header}不符合要求（{check}）"
+
+
+def validate_table(table: Table, ctx: Context | None = None) -> SheetResult:
+    ctx = ctx or Context()
+    d = table.dataset
+    raw = {name: table.column_values(name) for name in d.fields}
+    found = _Collector(table, raw)
+    frame = build_frame(table, found)
+    try:
+        d.schema.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        for name, check, value, pos in zip(cases["column"], cases["check"], cases["failure_case"], cases["index"]):
+            if name not in d.fields or pd.isna(pos):
+                continue
+            if check == "not_nullable" and name not in table.columns:
+                continue  # a missing column is one sheet-level error, not one per row
+            check_id, message = _schema_message(d, name, str(check), value)
+            found.add(int(pos), name, ERROR, check_id, message)
+    for rule in d.rules:
+        for pos, message in rule.violated(frame, ctx).dropna().items():
+            found.add(int(pos), rule.field, rule.severity, rule.check, message)
+    error_rows = {i.row for i in found.issues if i.severity == ERROR}
+    warned_rows = {i.row for i in found.issues if i.severity == WARNING}
+    frame["valid"] = ~frame["sheet_row"].isin(error_rows) & (not table.blocked)
+    frame["warned"] = frame["sheet_row"].isin(warned_rows)
+    issues = table.issues + sorted(found.issues, key=lambda i: (i.row, table.columns.get(i.field or "", 0)))
+    return SheetResult(table.grid.title, d.name, table.header_row, len(frame),
+                       int(frame["valid"].sum()), issues, frame)
+
+
+def _sheet_only(grid_title: str, issues: list[Issue], dataset: str | None = None) -> SheetResult:
+    return SheetResult(grid_title, dataset, None, 0, 0, issues)
+
+
+def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: str | None = None,
+                      sheets: dict[str, str] | None = None,
+                      communities: frozenset[str] | None = None) -> list[SheetResult]:
+    """Validate every worksheet (or the one named) of a workbook.
+
+    ``sheets`` maps worksheet titles to datasets (the source registry's mapping); without
+    it each worksheet's dataset is detected from its headers, or ``dataset`` forces one.
+    A roster in the same workbook lets wishes and posts check their claimers and holders.
+    """
+    grids = workbook.grids
+    if sheet is not None:
+        grids = [g for g in grids if g.title == sheet]
+        if not grids:
+            names = "、".join(g.title for g in workbook.grids)
+            raise SourceUnreadable(f"找不到工作表“{sheet}”（本文件的工作表：{names}）")
+    tables: list[Table | SheetResult] = []
+    for grid in grids:
+        wanted = (sheets or {}).get(grid.title, dataset)
+        if grid.hidden and wanted is None and sheet is None:
+            tables.append(_sheet_only(grid.title, [sheet_issue(grid, INFO, "hidden_sheet", "隐藏的工作表，已跳过")]))
+            continue
+        found = extract_table(grid, wanted)
+        tables.append(found if isinstance(found, Table) else
+                      _sheet_only(grid.title, found, wanted))
+    rosters = [t for t in tables if isinstance(t, Table) and t.dataset.name == "roster"]
+    names = None
+    if rosters:
+        names = frozenset(n for t in rosters for n, _ in map(lambda v: normalise(v, "name"),
+                                                              t.column_values("name") or []) if n)
+    ctx = Context(roster_names=names, communities=communities)
+    return [validate_table(t, ctx) if isinstance(t, Table) else t for t in tables]

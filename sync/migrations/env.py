@@ -1,0 +1,11 @@
+"""Alembic environment: the engine comes from the caller (sync.db.upgrade), never from a file."""
+
+from alembic import context
+
+from sync.models import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
+                  compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,189 @@
+"""The SQL mirror's tables (SQLAlchemy Core). Alembic migrations create and evolve them.
+
+Data tables hold one column per canonical field (schemas/), plus the bookkeeping every
+mirror row carries. Roster ID numbers never appear in plain text: an encrypted value,
+a keyed lookup hash for matching, and the masked form for display.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, Index, Integer, LargeBinary, MetaData,
+                        String, Table, Text, UniqueConstraint, false, true)
+
+from schemas import DATASETS
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+def _ts(name: str, **kw) -> Column:
+    return Column(name, DateTime(timezone=True), **kw)
+
+
+sources = Table(
+    "sources", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("street", String(100), nullable=False),
+    Column("district", String(100), nullable=False, server_default=""),
+    Column("kind", String(20), nullable=False),  # excel | csv | gsheet
+    Column("path", Text),  # file sources
+    Column("spreadsheet", Text),  # gsheet: key or URL
+    Column("credentials", Text),  # gsheet: key-file path (the key JSON itself stays in secrets)
+    Column("api_endpoint", Text),
+    Column("sheets", JSON),  # worksheet title -> dataset; NULL: detect by headers
+    Column("communities", JSON),  # the street's communities, when configured
+    Column("schedule", String(100)),  # cron, Asia/Shanghai
+    Column("recipients", JSON),
+    Column("notify_on", String(20), nullable=False, server_default="issues"),  # always | issues | changes
+    Column("writeback", Boolean, nullable=False, server_default=false()),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("fingerprint", Text),  # of the last source content synced ok
+    _ts("last_checked_at"),
+    _ts("last_ok_at"),
+    _ts("created_at"),
+    _ts("updated_at"),
+)
+
+BOOKKEEPING = ("id", "source", "sheet", "sheet_row", "row_hash", "warned", "stale",
+               "first_seen_at", "updated_at", "deleted_at")
+
+_COLUMN_TYPES = {"date": Date, "int": Integer, "number": Float}
+
+
+def _data_table(dataset: str) -> Table:
+    d = DATASETS[dataset]
+    columns: list[Column] = [
+        Column("id", Integer, primary_key=True),
+        Column("source", String(100), nullable=False),
+        Column("sheet", String(200), nullable=False),
+        Column("sheet_row", Integer, nullable=False),
+        Column("row_hash", String(64), nullable=False),
+        Column("warned", Boolean, nullable=False, server_default=false()),  # has warnings, let in flagged
+        Column("stale", Boolean, nullable=False, server_default=false()),  # sheet row now invalid: last good kept
+        _ts("first_seen_at", nullable=False),
+        _ts("updated_at", nullable=False),
+        _ts("deleted_at"),  # NULL while the row is in the sheet
+    ]
+    for name, meta in d.fields.items():
+        if meta.kind == "id":
+            columns += [Column(f"{name}_enc", Text, nullable=False),
+                        Column(f"{name}_hash", String(64), nullable=False),
+                        Column(f"{name}_masked", String(32), nullable=False)]
+        else:
+            columns.append(Column(name, _COLUMN_TYPES.get(meta.kind, Text)))
+    key = f"{d.key}_hash" if d.fields[d.key].kind == "id" else d.key
+    table = Table(dataset, metadata, *columns, UniqueConstraint("source", key))
+    Index(None, table.c.source, table.c.deleted_at)
+    Index(None, table.c.community)
+    return table
+
+
+roster = _data_table("roster")
+wishes = _data_table("wishes")
+posts = _data_table("posts")
+DATA_TABLES = {"roster": roster, "wishes": wishes, "posts": posts}
+Index(None, roster.c.registered_on)
+Index(None, wishes.c.status)
+
+sync_runs = Table(
+    "sync_runs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False, index=True),
+    Column("status", String(20), nullable=False),  # ok | unchanged | held | failed | running
+    _ts("started_at", nullable=False),
+    _ts("finished_at"),
+    Column("trigger", String(20), nullable=False, server_default="cli"),  # cli | app | schedule
+    Column("pid", Integer),
+    Column("rows_read", Integer, nullable=False, server_default="0"),
+    Column("inserted", Integer, nullable=False, server_default="0"),
+    Column("updated", Integer, nullable=False, server_default="0"),
+    Column("deleted", Integer, nullable=False, server_default="0"),
+    Column("errors", Integer, nullable=False, server_default="0"),
+    Column("warnings", Integer, nullable=False, server_default="0"),
+    Column("message", Text),
+)
+
+issues = Table(
+    "issues", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False, index=True),
+    Column("run_id", Integer),
+    Column("dataset", String(20)),
+    Column("severity", String(10), nullable=False),
+    Column("sheet", String(200), nullable=False),
+    Column("row", Integer),
+    Column("cell", String(20)),
+    Column("column", Text),
+    Column("field", String(50)),
+    Column("value", Text),  # personal data masked
+    Column("check", String(80), nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+row_history = Table(
+    "row_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, nullable=False, index=True),
+    Column("dataset", String(20), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("row_id", Integer, nullable=False, index=True),
+    Column("change", String(10), nullable=False),  # insert | update | delete | restore | stale
+    Column("field", String(50)),
+    Column("old", Text),  # personal data masked
+    Column("new", Text),
+    _ts("changed_at", nullable=False),
+)
+
+sheets = Table(
+    "sheets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False),
+    Column("sheet", String(200), nullable=False),
+    Column("dataset", String(20)),
+    Column("content_hash", String(64)),
+    Column("rows", Integer, nullable=False, server_default="0"),
+    Column("valid_rows", Integer, nullable=False, server_default="0"),
+    _ts("changed_at"),  # when its content last changed
+    _ts("synced_at"),  # when it was last read in a sync that finished
+    UniqueConstraint("source", "sheet"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(100)),
+    Column("password_hash", Text, nullable=False),  # argon2
+    Column("role", String(20), nullable=False),  # admin | supervisor | staff
+    Column("streets", JSON),  # staff: the streets they may see
+    Column("email", Text),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    _ts("created_at"),
+    _ts("last_login_at"),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),  # street | digest
+    Column("source", String(100)),
+    Column("to", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # sent | failed | outbox
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False, server_default=true()),
+    Column("message", LargeBinary),  # the whole RFC 5322 message, to retry a failed delivery as it was
+    _ts("created_at", nullable=False),
+    _ts("sent_at"),
+)
+
+leases = Table(
+    "leases", metadata,  # leader lock for schedulers on databases without advisory locks
+    Column("name", String(100), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    _ts("expires_at", nullable=False),
+)

@@ -175,7 +175,7 @@ deliveries = Table(
     Column("subject", Text, nullable=False),
     Column("status", String(20), nullable=False),  # sent | failed | outbox
     Column("error", Text),
-    Column("attempts", Integer, nullable=False, server_default=true()),
+    Column("attempts", Integer, nullable=False, server_default="1"),
     Column("message", LargeBinary),  # the whole RFC 5322 message, to retry a failed delivery as it was
     _ts("created_at", nullable=False),
     _ts("sent_at"),

@@ -159,12 +159,14 @@ def _sheet_only(grid_title: str, issues: list[Issue], dataset: str | None = None
 
 def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: str | None = None,
                       sheets: dict[str, str] | None = None,
-                      communities: frozenset[str] | None = None) -> list[SheetResult]:
+                      communities: frozenset[str] | None = None,
+                      roster_names: frozenset[str] | None = None) -> list[SheetResult]:
     """Validate every worksheet (or the one named) of a workbook.
 
     ``sheets`` maps worksheet titles to datasets (the source registry's mapping); without
     it each worksheet's dataset is detected from its headers, or ``dataset`` forces one.
-    A roster in the same workbook lets wishes and posts check their claimers and holders.
+    A roster in the same workbook (else ``roster_names``, the street's roster in the mirror)
+    lets wishes and posts check their claimers and holders.
     """
     grids = workbook.grids
     if sheet is not None:
@@ -182,7 +184,7 @@ def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: 
         tables.append(found if isinstance(found, Table) else
                       _sheet_only(grid.title, found, wanted))
     rosters = [t for t in tables if isinstance(t, Table) and t.dataset.name == "roster"]
-    names = None
+    names = roster_names
     if rosters:
         names = frozenset(n for t in rosters for n, _ in map(lambda v: normalise(v, "name"),
                                                               t.column_values("name") or []) if n)

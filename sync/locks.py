@@ -1,0 +1,66 @@
+"""Per-source locks that the operating system or the database releases when a holder dies.
+
+PostgreSQL: a session advisory lock on a dedicated connection (shared by every process and
+machine using the mirror). SQLite: ``flock`` on a file beside the database. Either way a
+SIGKILLed holder frees the lock at once, so a crash can never wedge a source.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for pg_advisory_lock."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _lock_dir(engine: Engine) -> Path:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return Path("data/locks")
+    return Path(database).resolve().parent / (Path(database).name + ".locks")
+
+
+@contextmanager
+def named_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """Try to take the lock ``name`` without waiting; yields whether it was taken."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(name)}).scalar())
+            conn.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(name)})
+                    conn.commit()
+        return
+    directory = _lock_dir(engine)
+    directory.mkdir(parents=True, exist_ok=True)
+    safe = hashlib.sha256(name.encode()).hexdigest()[:32]
+    fd = os.open(directory / f"{safe}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+        try:
+            yield taken
+        finally:
+            if taken:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def source_lock(engine: Engine, source: str):
+    return named_lock(engine, f"taizhang:source:{source}")

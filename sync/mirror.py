@@ -1,0 +1,200 @@
+"""The mirror writer: validated sheets -> one source's rows in SQL, changed rows only.
+
+``plan_source`` compares what the sheets hold now with what the mirror holds (by key and
+row hash) and decides inserts, updates, soft deletes and stale marks, without writing.
+``apply_plan`` writes a plan inside the caller's transaction. Nothing else writes the
+data columns: the diff trusts the stored row hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, bindparam, select
+
+from schemas import DATASETS, ERROR
+from sync.crypto import Vault
+from sync.issues import Issue
+from sync.models import DATA_TABLES, row_history
+from sync.privacy import mask
+from sync.validate import SheetResult
+
+CHUNK = 500  # ids per IN (...) list: well under every database's parameter limit
+
+
+@dataclass
+class Incoming:
+    """One dataset of one source as the sheets hold it now."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> mirror row values
+    invalid_keys: set[str] = field(default_factory=set)  # keys whose sheet row has errors now
+    rows_read: int = 0
+    blocked: list[str] = field(default_factory=list)  # sheets with sheet-level errors
+
+
+@dataclass
+class Plan:
+    dataset: str
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # with "_id"
+    deletes: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    active_before: int = 0
+    rows_read: int = 0
+    blocked: list[str] = field(default_factory=list)
+
+
+def key_column(dataset: str) -> str:
+    d = DATASETS[dataset]
+    return f"{d.key}_hash" if d.fields[d.key].kind == "id" else d.key
+
+
+def _python(series: pd.Series, kind: str) -> list[Any]:
+    if kind == "date":
+        series = series.dt.date
+    return series.astype(object).where(series.notna(), None).tolist()
+
+
+def _canonical(value: Any) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def row_hash(values: list[Any]) -> str:
+    """Hash over one canonical text form, so a reader's dtype never makes a row look changed."""
+    return hashlib.blake2b("\x1f".join(map(_canonical, values)).encode(), digest_size=16).hexdigest()
+
+
+def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incoming], list[Issue]]:
+    """Valid rows of every sheet, per dataset, keyed; a key repeated across sheets is an error."""
+    incoming = {name: Incoming() for name in DATASETS}
+    extra: list[Issue] = []
+    for result in results:
+        if result.dataset is None or result.frame is None:
+            continue
+        d, target = DATASETS[result.dataset], incoming[result.dataset]
+        frame = result.frame
+        target.rows_read += len(frame)
+        if any(i.severity == ERROR and i.row is None for i in result.issues):
+            target.blocked.append(result.sheet)
+            continue
+        values = {name: _python(frame[name], meta.kind) for name, meta in d.fields.items()}
+        id_field = next((n for n, m in d.fields.items() if m.kind == "id"), None)
+        if id_field:
+            values[f"{id_field}_hash"] = [vault.lookup_hash(v) if v else None for v in values[id_field]]
+        keys = values[key_column(d.name)]
+        valid, warned, rows = frame["valid"].tolist(), frame["warned"].tolist(), frame["sheet_row"].tolist()
+        plain_fields = [n for n in d.fields if n != id_field]
+        hash_fields = ([f"{id_field}_hash"] if id_field else []) + plain_fields
+        for pos, key in enumerate(keys):
+            if key is None:
+                continue
+            if not valid[pos]:
+                target.invalid_keys.add(key)
+                continue
+            if key in target.records:
+                first = target.records[key]
+                extra.append(Issue(ERROR, result.sheet, rows[pos], None, d.fields[d.key].header, d.key,
+                                   None, f"{d.key}_unique",
+                                   f"{d.fields[d.key].header}与工作表“{first['sheet']}”第{first['sheet_row']}行重复"))
+                continue
+            record = {name: values[name][pos] for name in hash_fields}
+            record.update(sheet=result.sheet, sheet_row=rows[pos], warned=bool(warned[pos]))
+            record["row_hash"] = row_hash([record[n] for n in hash_fields] + [record["sheet"], record["warned"]])
+            if id_field:
+                plain = values[id_field][pos]
+                record[f"{id_field}_plain"] = plain
+                record[f"{id_field}_masked"] = mask(plain, "id")
+            target.records[key] = record
+    return incoming, extra
+
+
+def plan_dataset(conn: Connection, source: str, dataset: str, now_in: Incoming) -> Plan:
+    table, key = DATA_TABLES[dataset], key_column(dataset)
+    plan = Plan(dataset, rows_read=now_in.rows_read, blocked=now_in.blocked)
+    existing = conn.execute(select(table.c.id, table.c[key], table.c.row_hash, table.c.deleted_at, table.c.stale)
+                            .where(table.c.source == source)).all()
+    plan.active_before = sum(1 for row in existing if row.deleted_at is None)
+    if now_in.blocked:
+        return plan  # a sheet we can't read properly changes nothing of its dataset
+    seen: set[str] = set()
+    for row_id, row_key, stored_hash, deleted_at, stale in existing:
+        seen.add(row_key)
+        record = now_in.records.get(row_key)
+        if record is not None:
+            if record["row_hash"] != stored_hash or deleted_at is not None or stale:
+                plan.updates.append({**record, "_id": row_id, "_restore": deleted_at is not None})
+        elif row_key in now_in.invalid_keys:
+            if deleted_at is None and not stale:
+                plan.stale.append(row_id)
+        elif deleted_at is None:
+            plan.deletes.append(row_id)
+    plan.inserts = [r for k, r in now_in.records.items() if k not in seen]
+    return plan
+
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def _history_value(dataset: str, name: str, value: Any) -> str | None:
+    meta = DATASETS[dataset].fields.get(name)
+    if value is None:
+        return None
+    text = _canonical(value)
+    return mask(text, meta.kind) if meta is not None and meta.personal else text
+
+
+def apply_plan(conn: Connection, source: str, plan: Plan, vault: Vault, run_id: int, now: datetime) -> None:
+    """Write one dataset's plan inside the caller's transaction."""
+    table, d = DATA_TABLES[plan.dataset], DATASETS[plan.dataset]
+    id_field = next((n for n, m in d.fields.items() if m.kind == "id"), None)
+    data_columns = [c.name for c in table.columns if c.name not in
+                    ("id", "source", "first_seen_at", "updated_at", "deleted_at", "stale")]
+    if id_field:
+        data_columns.remove(f"{id_field}_enc")
+    history: list[dict[str, Any]] = []
+    if plan.inserts:
+        rows = []
+        for record in plan.inserts:
+            row = {c: record[c] for c in data_columns}
+            if id_field:
+                row[f"{id_field}_enc"] = vault.encrypt(record[f"{id_field}_plain"])
+            rows.append({**row, "source": source, "first_seen_at": now, "updated_at": now,
+                         "deleted_at": None, "stale": False})
+        conn.execute(table.insert(), rows)
+    if plan.updates:
+        compare = [c for c in d.fields if c != id_field]
+        old = {}
+        for ids in _chunks([u["_id"] for u in plan.updates]):
+            for row in conn.execute(select(table.c.id, *(table.c[c] for c in compare)).where(table.c.id.in_(ids))):
+                old[row.id] = row._mapping
+        for u in plan.updates:
+            before = old[u["_id"]]
+            if u["_restore"]:
+                history.append({"row_id": u["_id"], "change": "restore", "field": None, "old": None, "new": None})
+            for c in compare:
+                if before[c] != u[c]:
+                    history.append({"row_id": u["_id"], "change": "update", "field": c,
+                                    "old": _history_value(plan.dataset, c, before[c]),
+                                    "new": _history_value(plan.dataset, c, u[c])})
+        changing = [c for c in data_columns if c != key_column(plan.dataset)]
+        statement = table.update().where(table.c.id == bindparam("_id")).values(
+            {c: bindparam(c) for c in changing} | {"updated_at": now, "deleted_at": None, "stale": False})
+        conn.execute(statement, [{c: u[c] for c in changing} | {"_id": u["_id"]} for u in plan.updates])
+    for ids, values, change in ((plan.deletes, {"deleted_at": now}, "delete"),
+                                (plan.stale, {"stale": True}, "stale")):
+        for chunk in _chunks(ids):
+            conn.execute(table.update().where(table.c.id.in_(chunk)).values(updated_at=now, **values))
+        history += [{"row_id": i, "change": change, "field": None, "old": None, "new": None} for i in ids]
+    if history:
+        conn.execute(row_history.insert(), [{**h, "run_id": run_id, "dataset": plan.dataset, "source": source,
+                                            "changed_at": now} for h in history])

@@ -1,0 +1,234 @@
+"""One sync of one source: fingerprint, read, validate, plan, and ONE transaction.
+
+Every outcome is a ``sync_runs`` row: ok, unchanged, held (the mirror left as it was
+because the change looks like an accident), or failed (with a reason a person can act
+on). A per-source lock keeps two processes from syncing one source at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, select, update
+
+from schemas import DATASETS, ERROR, WARNING
+from sync.crypto import Vault
+from sync.grid import SourceUnreadable, Workbook
+from sync.locks import source_lock
+from sync.mirror import apply_plan, collect, plan_dataset
+from sync.models import issues, roster, sheets, sources, sync_runs
+from sync.registry import Source, now
+from sync.validate import SheetResult, validate_workbook
+
+log = logging.getLogger("taizhang.sync")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    source: str
+    status: str  # ok | unchanged | held | failed | skipped
+    message: str = ""
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    errors: int = 0
+    warnings: int = 0
+    run_id: int | None = None
+    seconds: float = 0.0
+
+
+class Held(Exception):
+    """The change looks like an accident; the mirror is left untouched."""
+
+
+def config_hash(source: Source) -> str:
+    """What, beyond the sheet's content, changes the result of a sync."""
+    blob = json.dumps([source.sheets, sorted(source.communities or [])], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _known_content(source: Source) -> str | None:
+    if source.fingerprint and source.fingerprint.endswith("|" + config_hash(source)):
+        return source.fingerprint.rsplit("|", 1)[0]
+    return None
+
+
+def read_source(source: Source, known: str | None) -> Workbook | None:
+    """The source's workbook, or None when its fingerprint says nothing changed."""
+    if source.kind == "gsheet":
+        from sync.gsheet import read_gsheet  # network code only for Google sources
+        return read_gsheet(source.spreadsheet, source.credentials or google_credentials(),
+                           api_endpoint=source.api_endpoint, known_fingerprint=known)
+    from sync.readers import fingerprint, read_file
+    path = Path(source.path or "")
+    if not path.is_file():
+        raise SourceUnreadable(f"找不到文件：{path}（请检查数据源“{source.name}”的路径）")
+    if known is not None and fingerprint(path) == known:
+        return None
+    return read_file(path)
+
+
+def google_credentials() -> dict | str:
+    from sync.settings import secret_section, setting
+    raw = setting("TAIZHANG_GOOGLE_CREDENTIALS")
+    if raw:
+        return json.loads(raw) if raw.lstrip().startswith("{") else raw
+    section = secret_section("gcp_service_account")
+    if not section:
+        raise SourceUnreadable("未配置谷歌服务账号密钥：请在数据源中填写 credentials，或设置 TAIZHANG_GOOGLE_CREDENTIALS")
+    return section
+
+
+def street_roster_names(engine: Engine, source: Source) -> frozenset[str] | None:
+    """Names in the mirror's roster for the source's street (for claimers and post holders)."""
+    same_street = select(sources.c.name).where(sources.c.street == source.street)
+    with engine.connect() as conn:
+        names = conn.execute(select(roster.c.name).distinct().where(
+            roster.c.source.in_(same_street), roster.c.deleted_at.is_(None))).scalars().all()
+    return frozenset(names) if names else None
+
+
+def _start_run(engine: Engine, source: Source, trigger: str) -> int:
+    with engine.begin() as conn:
+        conn.execute(update(sync_runs).where(sync_runs.c.source == source.name, sync_runs.c.status == "running")
+                     .values(status="failed", finished_at=now(), message="上次同步意外中断（进程被终止），本次已重新同步"))
+        return conn.execute(sync_runs.insert().values(
+            source=source.name, status="running", started_at=now(), trigger=trigger, pid=os.getpid())
+            .returning(sync_runs.c.id)).scalar_one()
+
+
+def _finish(conn, run_id: int, result: RunResult) -> None:
+    conn.execute(update(sync_runs).where(sync_runs.c.id == run_id).values(
+        status=result.status, finished_at=now(), message=result.message, rows_read=result.rows_read,
+        inserted=result.inserted, updated=result.updated, deleted=result.deleted,
+        errors=result.errors, warnings=result.warnings))
+
+
+def _replace_issues(conn, source: Source, run_id: int, results: list[SheetResult], extra) -> None:
+    conn.execute(delete(issues).where(issues.c.source == source.name))
+    rows = [{"source": source.name, "run_id": run_id, "dataset": r.dataset, "sheet": i.sheet, "severity": i.severity,
+             "row": i.row, "cell": i.cell, "column": i.column, "field": i.field, "value": i.value,
+             "check": i.check, "message": i.message}
+            for r in results for i in r.issues + [e for e in extra if e.sheet == r.sheet]]
+    if rows:
+        conn.execute(issues.insert(), rows)
+
+
+def _record_sheets(conn, source: Source, results: list[SheetResult], when: datetime) -> None:
+    existing = {r.sheet: r for r in conn.execute(select(sheets).where(sheets.c.source == source.name))}
+    for r in results:
+        digest = None
+        if r.frame is not None:
+            from pandas.util import hash_pandas_object
+            digest = hashlib.sha256(hash_pandas_object(r.frame, index=False).values.tobytes()).hexdigest()[:32]
+        values = {"dataset": r.dataset, "content_hash": digest, "rows": r.rows, "valid_rows": r.valid_rows,
+                  "synced_at": when}
+        old = existing.get(r.sheet)
+        if old is None:
+            conn.execute(sheets.insert().values(source=source.name, sheet=r.sheet, changed_at=when, **values))
+        else:
+            changed = {"changed_at": when} if old.content_hash != digest else {}
+            conn.execute(update(sheets).where(sheets.c.id == old.id).values(**values, **changed))
+
+
+def _guard(plans, allow_mass_delete: bool) -> None:
+    blocked = [s for p in plans for s in p.blocked]
+    if blocked:
+        raise Held(f"工作表“{'、'.join(blocked)}”有表头错误（缺少必填列或列名重复），镜像保持不变：请按问题清单修改表头")
+    for p in plans:
+        if p.active_before and p.rows_read == 0 and not allow_mass_delete:
+            raise Held(f"{DATASETS[p.dataset].title}读取到0行（原有{p.active_before}行），疑似误删或换表，镜像保持不变；"
+                       "确认无误请使用 --allow-mass-delete 或在应用中确认")
+    active = sum(p.active_before for p in plans)
+    deleting = sum(len(p.deletes) for p in plans)
+    if active and deleting * 2 > active and not allow_mass_delete:
+        raise Held(f"本次同步将删除{deleting}行（原有{active}行，超过一半），镜像保持不变；"
+                   "确认无误请使用 --allow-mass-delete 或在应用中确认")
+
+
+def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = False,
+                allow_mass_delete: bool = False, trigger: str = "cli", progress: Progress | None = None) -> RunResult:
+    """Sync one source under its lock; never raises for a bad source, always records the run."""
+    say = progress or (lambda _msg: None)
+    started = time.monotonic()
+    with source_lock(engine, source.name) as taken:
+        if not taken:
+            return RunResult(source.name, "skipped", "另一个同步正在处理该数据源，已跳过")
+        run_id = _start_run(engine, source, trigger)
+        result = RunResult(source.name, "failed", run_id=run_id)
+        try:
+            _sync_locked(engine, source, vault, result, force, allow_mass_delete, say)
+        except Exception as exc:  # a bad source, a bug or a database fault: recorded, mirror untouched
+            if isinstance(exc, SourceUnreadable):
+                result.message = str(exc)
+            else:
+                log.exception("sync of %s failed", source.name)
+                result.message = f"同步出错（{type(exc).__name__}），镜像保持不变：请联系管理员查看日志"
+            result.status = "failed"
+            with engine.begin() as conn:
+                _finish(conn, run_id, result)
+        result.seconds = time.monotonic() - started
+        return result
+
+
+def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult,
+                 force: bool, allow_mass_delete: bool, say: Progress) -> None:
+    say(f"{source.name}：检查是否有变化")
+    known = None if force else _known_content(source)
+    workbook = read_source(source, known)
+    if workbook is None:
+        result.status, result.message = "unchanged", "表格未变化"
+        with engine.begin() as conn:
+            conn.execute(update(sources).where(sources.c.id == source.id).values(last_checked_at=now()))
+            _finish(conn, result.run_id, result)
+        return
+    say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
+    names = None
+    if not any(s == "roster" for s in (source.sheets or {}).values()):
+        names = street_roster_names(engine, source)
+    results = validate_workbook(workbook, sheets=source.sheets, roster_names=names,
+                                communities=frozenset(source.communities) if source.communities else None)
+    if not any(r.dataset for r in results):
+        raise SourceUnreadable("未找到任何台账工作表（名册、微心愿或志愿服务岗）：请检查表头或工作表映射")
+    incoming, extra = collect(results, vault)
+    result.rows_read = sum(r.rows for r in results)
+    all_issues = [i for r in results for i in r.issues] + extra
+    result.errors = sum(i.severity == ERROR for i in all_issues)
+    result.warnings = sum(i.severity == WARNING for i in all_issues)
+    say(f"{source.name}：写入数据库")
+    when = now()
+    try:
+        _write(engine, source, vault, result, workbook, results, extra, incoming, allow_mass_delete, when)
+    except Held as exc:
+        result.status, result.message = "held", str(exc)
+        with engine.begin() as conn:  # staff still learn what to fix; the data stays as it was
+            _replace_issues(conn, source, result.run_id, results, extra)
+            _finish(conn, result.run_id, result)
+
+
+def _write(engine, source, vault, result, workbook, results, extra, incoming, allow_mass_delete, when) -> None:
+    with engine.begin() as conn:
+        plans = [plan_dataset(conn, source.name, name, incoming[name]) for name in DATASETS]
+        _guard(plans, allow_mass_delete)
+        for plan in plans:
+            apply_plan(conn, source.name, plan, vault, result.run_id, when)
+        result.inserted = sum(len(p.inserts) for p in plans)
+        result.updated = sum(len(p.updates) for p in plans)
+        result.deleted = sum(len(p.deletes) for p in plans)
+        _replace_issues(conn, source, result.run_id, results, extra)
+        _record_sheets(conn, source, results, when)
+        conn.execute(update(sources).where(sources.c.id == source.id).values(
+            fingerprint=f"{workbook.fingerprint}|{config_hash(source)}", last_checked_at=when, last_ok_at=when))
+        result.status = "ok"
+        result.message = f"读取{result.rows_read}行：新增{result.inserted}，更新{result.updated}，删除{result.deleted}"
+        _finish(conn, result.run_id, result)

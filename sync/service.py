@@ -1,0 +1,48 @@
+"""Opening the mirror: configuration, engine, schema upgrade, source provisioning, key.
+
+The CLI, the worker and the app all start here, so they see one registry and one schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from sync.config import Config, load_config
+from sync.crypto import Vault, load_master_key
+from sync.db import make_engine, upgrade
+from sync.registry import list_sources, provision_sources
+from sync.run import Progress, RunResult, sync_source
+
+
+@dataclass
+class Mirror:
+    config: Config
+    engine: Engine
+    vault: Vault
+
+
+def open_mirror(config_file: str | None = None, db_url: str | None = None) -> Mirror:
+    """Load the configuration, upgrade the database and provision the declared sources."""
+    config = load_config(config_file, db_url)
+    engine = make_engine(config.database_url)
+    upgrade(engine)
+    provision_sources(engine, config.sources)
+    return Mirror(config, engine, Vault(load_master_key()))
+
+
+class UnknownSource(LookupError):
+    pass
+
+
+def sync_sources(mirror: Mirror, names: list[str] | None = None, *, force: bool = False,
+                 allow_mass_delete: bool = False, trigger: str = "cli",
+                 progress: Progress | None = None) -> list[RunResult]:
+    """Sync the named sources (default: every enabled one), one after another."""
+    found = list_sources(mirror.engine, names, enabled_only=not names)
+    missing = sorted(set(names or []) - {s.name for s in found})
+    if missing:
+        raise UnknownSource(f"没有名为“{'、'.join(missing)}”的数据源")
+    return [sync_source(mirror.engine, source, mirror.vault, force=force, allow_mass_delete=allow_mass_delete,
+                        trigger=trigger, progress=progress) for source in found]

@@ -1,0 +1,89 @@
+"""Read a Google Sheets spreadsheet into a `Workbook`, spending as little quota as possible.
+
+Per call: one Drive files.get for modifiedTime (the fingerprint) and, only when it moved,
+one spreadsheets.get for titles and time zone plus ONE values:batchGet for every worksheet.
+Values come unformatted, so text stays text, numbers stay numbers and dates arrive as
+serial numbers for the normaliser (days since 1899-12-30 in the spreadsheet's time zone).
+Network, retries and error messages live in `sync.gsheet_http`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from gspread.utils import absolute_range_name
+
+from sync.grid import Grid, Workbook
+from sync.gsheet_http import RetryPolicy, google_client, spreadsheet_key
+from sync.gsheet_writeback import RESULTS_SHEET, write_back
+
+__all__ = ["RESULTS_SHEET", "RetryPolicy", "read_gsheet", "write_back"]
+
+READ_SCOPES = (
+    "https://www.googleapis.com/auth/spreadsheets.readonly",
+    "https://www.googleapis.com/auth/drive.metadata.readonly",
+)
+# Only what we use: a spreadsheet's full metadata can run to megabytes of formats.
+METADATA_FIELDS = "properties(title,timeZone),sheets(properties(title,hidden,sheetType))"
+VALUE_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE",
+                "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
+
+
+def read_gsheet(spreadsheet: str, credentials: str | Path | Mapping[str, Any], *,
+                api_endpoint: str | None = None, known_fingerprint: str | None = None,
+                timeout: float = 30, retry: RetryPolicy | None = None) -> Workbook | None:
+    """The spreadsheet's worksheets, or None when its modifiedTime equals `known_fingerprint`.
+
+    `spreadsheet` is a key or a link; `credentials` a service-account key file path, the key
+    JSON as text, or the parsed dict. Raises `SourceUnreadable` with a Chinese message.
+    """
+    key = spreadsheet_key(spreadsheet)
+    with google_client(credentials, key, READ_SCOPES, api_endpoint=api_endpoint,
+                       timeout=timeout, retry=retry) as client:
+        # Taken before the values: an edit in between makes the next run read again, never less.
+        fingerprint = client.get_file_drive_metadata(key)["modifiedTime"]
+        if known_fingerprint and fingerprint == known_fingerprint:
+            return None
+        metadata = client.fetch_sheet_metadata(
+            key, params={"includeGridData": "false", "fields": METADATA_FIELDS})
+        sheets = value_sheets(metadata)
+        ranges = [absolute_range_name(props["title"]) for props in sheets]
+        values = client.values_batch_get(key, ranges, params=dict(VALUE_PARAMS)) if ranges else {}
+    properties = metadata.get("properties", {})
+    return Workbook(
+        name=properties.get("title", key),
+        grids=grids_from_values(sheets, values.get("valueRanges", [])),
+        fingerprint=fingerprint,
+        timezone=properties.get("timeZone") or Workbook.timezone,
+    )
+
+
+def value_sheets(metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Properties of the worksheets that hold cells, minus our own write-back worksheet.
+
+    Chart sheets (sheetType OBJECT) and data-source sheets have no values to ask for; asking
+    fails the whole batchGet.
+    """
+    return [
+        sheet["properties"] for sheet in metadata.get("sheets", [])
+        if sheet["properties"].get("sheetType", "GRID") == "GRID"
+        and sheet["properties"]["title"] != RESULTS_SHEET
+    ]
+
+
+def grids_from_values(sheets: list[dict[str, Any]],
+                      value_ranges: list[Mapping[str, Any]]) -> list[Grid]:
+    """One rectangular `Grid` per worksheet; value ranges come back in request order.
+
+    The API omits `values` for an empty worksheet and trims trailing empty cells and rows;
+    a whole-sheet range always starts at A1.
+    """
+    grids = []
+    for props, value_range in zip(sheets, value_ranges, strict=True):
+        rows = [list(row) for row in value_range.get("values", [])]
+        width = max((len(row) for row in rows), default=0)
+        for row in rows:
+            row.extend([""] * (width - len(row)))
+        grids.append(Grid(props["title"], rows, hidden=bool(props.get("hidden", False))))
+    return grids

@@ -1,0 +1,342 @@
+"""In-memory spreadsheets for the Sheets API emulator: cells, notes, ranges, batchUpdate.
+
+Pure data, no HTTP: `tests/sheets_emulator.py` serves it. Behaviour copies what the real
+Sheets API v4 does where our code depends on it (trimmed value ranges, serial dates, grid
+limits, atomic batchUpdate); anything else is refused with a 400 so a test notices.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, get_column_letter
+
+SHEETS_EPOCH = datetime(1899, 12, 30)  # Google Sheets serial day 0
+
+
+class ApiError(Exception):
+    """A request the real API would refuse; the emulator turns it into an error response."""
+
+    def __init__(self, code: int, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.reason = reason  # google.rpc.ErrorInfo reason, when the real API sends one
+
+
+@dataclass(frozen=True)
+class SheetDate:
+    """A date or date-time cell: a serial number underneath, text when formatted."""
+
+    value: date | datetime
+
+    def serial(self) -> int | float:
+        if isinstance(self.value, datetime):
+            return (self.value - SHEETS_EPOCH).total_seconds() / 86400
+        return (self.value - SHEETS_EPOCH.date()).days
+
+    def formatted(self) -> str:
+        # zh_CN locale default formats: 2020/8/10 and 2020/8/10 9:05:00
+        v = self.value
+        text = f"{v.year}/{v.month}/{v.day}"
+        return f"{text} {v.hour}:{v.minute:02d}:{v.second:02d}" if isinstance(v, datetime) else text
+
+
+@dataclass
+class Sheet:
+    title: str
+    rows: list[list[Any]]
+    sheet_id: int
+    hidden: bool = False
+    row_count: int = 1000
+    col_count: int = 26
+    frozen_rows: int = 0
+    sheet_type: str = "GRID"
+
+
+@dataclass
+class Spreadsheet:
+    key: str
+    title: str
+    sheets: list[Sheet]
+    time_zone: str = "Asia/Shanghai"
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet title, A1) → text
+    modified: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    role: str | None = "writer"  # what the service account may do: writer, reader, None
+
+    def sheet(self, title: str) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.title == title:
+                return sheet
+        raise ApiError(400, f"Unable to parse range: {title}")
+
+    def sheet_by_id(self, sheet_id: int) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.sheet_id == sheet_id:
+                return sheet
+        raise ApiError(400, f"No grid with id: {sheet_id}")
+
+    def cell(self, sheet: Sheet, row: int, col: int) -> Any:
+        """0-based cell value, "" when empty."""
+        if row < len(sheet.rows) and col < len(sheet.rows[row]):
+            value = sheet.rows[row][col]
+            return "" if value is None else value
+        return ""
+
+    def put(self, sheet: Sheet, row: int, col: int, value: Any) -> None:
+        _check_grid(sheet, row, col)
+        while len(sheet.rows) <= row:
+            sheet.rows.append([])
+        cells = sheet.rows[row]
+        while len(cells) <= col:
+            cells.append("")
+        cells[col] = value
+
+    def set_note(self, sheet: Sheet, row: int, col: int, text: str) -> None:
+        _check_grid(sheet, row, col)
+        ref = (sheet.title, f"{get_column_letter(col + 1)}{row + 1}")
+        if text:
+            self.notes[ref] = text
+        else:
+            self.notes.pop(ref, None)
+
+    def note(self, sheet: Sheet, row: int, col: int) -> str:
+        return self.notes.get((sheet.title, f"{get_column_letter(col + 1)}{row + 1}"), "")
+
+    # ---- reads -------------------------------------------------------------------------
+
+    def metadata(self, include_grid_data: bool) -> dict[str, Any]:
+        return {
+            "spreadsheetId": self.key,
+            "properties": {"title": self.title, "locale": "zh_CN", "timeZone": self.time_zone},
+            "sheets": [self._sheet_metadata(s, include_grid_data) for s in self.sheets],
+            "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{self.key}/edit",
+        }
+
+    def _sheet_metadata(self, sheet: Sheet, include_grid_data: bool) -> dict[str, Any]:
+        grid = {"rowCount": sheet.row_count, "columnCount": sheet.col_count}
+        if sheet.frozen_rows:
+            grid["frozenRowCount"] = sheet.frozen_rows
+        props: dict[str, Any] = {
+            "sheetId": sheet.sheet_id,
+            "title": sheet.title,
+            "index": self.sheets.index(sheet),
+            "sheetType": sheet.sheet_type,
+            "gridProperties": grid,
+        }
+        if sheet.hidden:  # the real API omits false booleans
+            props["hidden"] = True
+        out: dict[str, Any] = {"properties": props}
+        if include_grid_data:
+            # Only notes: our callers ask for nothing else (fields=…rowData(values(note))).
+            noted = [coordinate_to_tuple(a1) for (title, a1) in self.notes if title == sheet.title]
+            last_row = max((r for r, _ in noted), default=0)
+            last_col = max((c for _, c in noted), default=0)
+            row_data = [
+                {"values": [_note_cell(self.note(sheet, r, c)) for c in range(last_col)]}
+                for r in range(last_row)
+            ]
+            out["data"] = [{"rowData": row_data}]
+        return out
+
+    def values(self, a1_range: str, render: str, date_render: str) -> dict[str, Any]:
+        title, r1, c1, r2, c2 = parse_range(a1_range)
+        sheet = self.sheet(title)
+        r2 = sheet.row_count if r2 is None else min(r2, sheet.row_count)
+        c2 = sheet.col_count if c2 is None else min(c2, sheet.col_count)
+        rows = [
+            [render_value(self.cell(sheet, r, c), render, date_render) for c in range(c1, c2)]
+            for r in range(r1, r2)
+        ]
+        rows = [_rstrip(row) for row in rows]
+        while rows and not rows[-1]:
+            rows.pop()
+        span = f"{get_column_letter(c1 + 1)}{r1 + 1}:{get_column_letter(c2)}{r2}"
+        out: dict[str, Any] = {"range": f"{quote_title(title)}!{span}", "majorDimension": "ROWS"}
+        if rows:
+            out["values"] = rows
+        return out
+
+    # ---- writes ------------------------------------------------------------------------
+
+    def batch_update(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Apply every request or none, as the real API does."""
+        draft = copy.deepcopy(self)
+        replies = [draft._apply(i, request) for i, request in enumerate(requests)]
+        self.sheets, self.notes = draft.sheets, draft.notes
+        return replies
+
+    def _apply(self, index: int, request: dict[str, Any]) -> dict[str, Any]:
+        (kind, body), = request.items()
+        handler = getattr(self, f"_req_{kind}", None)
+        if handler is None:
+            raise ApiError(400, f"Invalid requests[{index}]: emulator does not support {kind}")
+        return handler(body)
+
+    def _req_addSheet(self, body: dict[str, Any]) -> dict[str, Any]:
+        props = body.get("properties", {})
+        title = props.get("title") or f"Sheet{len(self.sheets) + 1}"
+        if any(s.title == title for s in self.sheets):
+            raise ApiError(400, f'Invalid requests[0].addSheet: A sheet with the name "{title}" '
+                                "already exists. Please enter another name.")
+        sheet_id = props.get("sheetId", max((s.sheet_id for s in self.sheets), default=0) + 1)
+        if any(s.sheet_id == sheet_id for s in self.sheets):
+            raise ApiError(400, f"Invalid requests[0].addSheet: sheet ID {sheet_id} already exists")
+        grid = props.get("gridProperties", {})
+        sheet = Sheet(title, [], sheet_id, hidden=props.get("hidden", False),
+                      row_count=grid.get("rowCount", 1000), col_count=grid.get("columnCount", 26),
+                      frozen_rows=grid.get("frozenRowCount", 0))
+        self.sheets.insert(props.get("index", len(self.sheets)), sheet)
+        return {"addSheet": {"properties": self._sheet_metadata(sheet, False)["properties"]}}
+
+    def _req_updateSheetProperties(self, body: dict[str, Any]) -> dict[str, Any]:
+        props, sheet = body["properties"], self.sheet_by_id(body["properties"]["sheetId"])
+        grid = props.get("gridProperties", {})
+        setters = {
+            "hidden": lambda: setattr(sheet, "hidden", props.get("hidden", False)),
+            "gridProperties.rowCount": lambda: self._resize(
+                sheet, grid["rowCount"], sheet.col_count),
+            "gridProperties.columnCount": lambda: self._resize(
+                sheet, sheet.row_count, grid["columnCount"]),
+            "gridProperties.frozenRowCount": lambda: setattr(
+                sheet, "frozen_rows", grid.get("frozenRowCount", 0)),
+        }
+        for name in body["fields"].split(","):
+            if name.strip() not in setters:
+                raise ApiError(400, f"emulator does not support updateSheetProperties field {name}")
+            setters[name.strip()]()
+        if sheet.frozen_rows >= sheet.row_count:
+            raise ApiError(400, "You can't freeze all visible rows on the sheet.")
+        return {}
+
+    def _resize(self, sheet: Sheet, rows: int, cols: int) -> None:
+        sheet.rows = [row[:cols] for row in sheet.rows[:rows]]
+        sheet.row_count, sheet.col_count = rows, cols
+        for title, a1 in list(self.notes):
+            r, c = coordinate_to_tuple(a1)
+            if title == sheet.title and (r > rows or c > cols):
+                del self.notes[(title, a1)]
+
+    def _req_updateCells(self, body: dict[str, Any]) -> dict[str, Any]:
+        fields = _cell_fields(body["fields"])
+        rows = body.get("rows", [])
+        if "start" in body:
+            start = body["start"]
+            sheet = self.sheet_by_id(start.get("sheetId", 0))
+            r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
+            height = len(rows)
+            width = max((len(r.get("values", [])) for r in rows), default=0)
+        else:
+            sheet, r0, c0, height, width = self._grid_range(body["range"])
+        for r in range(height):
+            cells = rows[r].get("values", []) if r < len(rows) else []
+            for c in range(width):
+                self._write_cell(sheet, r0 + r, c0 + c, cells[c] if c < len(cells) else {}, fields)
+        return {}
+
+    def _req_repeatCell(self, body: dict[str, Any]) -> dict[str, Any]:
+        fields = _cell_fields(body["fields"])
+        sheet, r0, c0, height, width = self._grid_range(body["range"])
+        for r in range(r0, r0 + height):
+            for c in range(c0, c0 + width):
+                self._write_cell(sheet, r, c, body.get("cell", {}), fields)
+        return {}
+
+    def _grid_range(self, grid_range: dict[str, Any]) -> tuple[Sheet, int, int, int, int]:
+        sheet = self.sheet_by_id(grid_range.get("sheetId", 0))
+        r0, c0 = grid_range.get("startRowIndex", 0), grid_range.get("startColumnIndex", 0)
+        r1 = grid_range.get("endRowIndex", sheet.row_count)
+        c1 = grid_range.get("endColumnIndex", sheet.col_count)
+        return sheet, r0, c0, r1 - r0, c1 - c0
+
+    def _write_cell(
+        self, sheet: Sheet, row: int, col: int, data: dict[str, Any], fields: set[str]
+    ) -> None:
+        if "userEnteredValue" in fields:
+            # one of stringValue, numberValue, boolValue, formulaValue; none means cleared
+            value = next(iter(data.get("userEnteredValue", {}).values()), "")
+            self.put(sheet, row, col, value)
+        if "note" in fields:
+            self.set_note(sheet, row, col, data.get("note", ""))
+
+
+def _check_grid(sheet: Sheet, row: int, col: int) -> None:
+    if row >= sheet.row_count or col >= sheet.col_count:
+        raise ApiError(
+            400,
+            f"Range ('{sheet.title}'!{get_column_letter(col + 1)}{row + 1}) exceeds grid "
+            f"limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}",
+        )
+
+
+def _note_cell(text: str) -> dict[str, str]:
+    return {"note": text} if text else {}
+
+
+def _cell_fields(mask: str) -> set[str]:
+    fields = {"userEnteredValue", "note"} if mask == "*" else {f.strip() for f in mask.split(",")}
+    unsupported = fields - {"userEnteredValue", "note"}
+    if unsupported:
+        raise ApiError(400, f"emulator does not support cell fields {sorted(unsupported)}")
+    return fields
+
+
+def _rstrip(row: list[Any]) -> list[Any]:
+    while row and row[-1] == "":
+        row.pop()
+    return row
+
+
+def render_value(value: Any, render: str, date_render: str) -> Any:
+    """One cell as values.get renders it; empty cells stay ""."""
+    if isinstance(value, SheetDate):
+        if render == "UNFORMATTED_VALUE" and date_render == "SERIAL_NUMBER":
+            return value.serial()
+        return value.formatted()
+    if render != "FORMATTED_VALUE" or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value).upper()  # 1.1010519491231e+17 → 1.1010519491231E+17
+
+
+def quote_title(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+_CELL = re.compile(r"^([A-Z]*)(\d*)$")
+
+
+def parse_range(text: str) -> tuple[str, int, int, int | None, int | None]:
+    """'Title'!A1:C5 → (title, row0, col0, row_end, col_end), 0-based, ends exclusive or None."""
+    if text.startswith("'"):
+        end = text.find("'", 1)
+        while end != -1 and text[end + 1:end + 2] == "'":
+            end = text.find("'", end + 2)
+        if end == -1:
+            raise ApiError(400, f"Unable to parse range: {text}")
+        title, rest = text[1:end].replace("''", "'"), text[end + 1:]
+    else:
+        title, _, cells = text.partition("!")
+        rest = "!" + cells if cells else ""
+    if not rest:
+        return title, 0, 0, None, None
+    if not rest.startswith("!"):
+        raise ApiError(400, f"Unable to parse range: {text}")
+    first, _, last = rest[1:].partition(":")
+    (c1, r1), (c2, r2) = _corner(first, text), _corner(last or first, text)
+    return title, (r1 or 1) - 1, (c1 or 1) - 1, r2, c2
+
+
+def _corner(ref: str, text: str) -> tuple[int | None, int | None]:
+    match = _CELL.match(ref.upper())
+    if not match or not ref:
+        raise ApiError(400, f"Unable to parse range: {text}")
+    letters, digits = match.groups()
+    return (column_index_from_string(letters) if letters else None, int(digits) if digits else None)

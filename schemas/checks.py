@@ -37,11 +37,12 @@ def id_number_problem(value: str, today: date | None = None) -> str | None:
         return f"身份证号应为18位，实为{len(value)}位"
     if not ID_SHAPE.match(value):
         return "身份证号只能由17位数字和1位数字或X组成"
+    # the birth date is the part masking hides: the message must not repeat it
     born = id_birth_date(value)
     if born is None:
-        return f"身份证号中的出生日期{value[6:14]}不存在"
+        return "身份证号中的出生日期（第7至14位）不存在"
     if born < EARLIEST_BIRTH or born > (today or date.today()):
-        return f"身份证号中的出生日期{born.isoformat()}不合理"
+        return "身份证号中的出生日期（第7至14位）不合理：应在1900年1月1日至今天之间"
     expected = id_check_char(value[:17])
     if value[17] != expected:
         return f"身份证号校验位错误（应为 {expected}）"

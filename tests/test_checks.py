@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -101,6 +102,15 @@ def test_id_number(raw, expected):
         assert problem is None
     else:
         assert problem is not None and expected in problem
+
+
+# Regression: the messages for an impossible or implausible birth date repeated the digits
+# (e.g. 出生日期19490230不存在) that the masked value 110105********002X hides.
+@pytest.mark.parametrize("raw", [raw for raw, expected in ID_CASES if expected in ("不存在", "不合理")])
+def test_birth_date_message_does_not_unmask(raw):
+    problem, born = id_problem(raw), raw.strip()[6:14]
+    assert born not in re.sub(r"\D", "", problem)  # neither as 19490230 nor as 1949-02-30
+    assert born[:4] not in problem
 
 
 @given(st.from_regex(r"\d{17}", fullmatch=True))

@@ -103,7 +103,10 @@ def a_date(value: Any) -> date:
     if isinstance(value, bool) or isinstance(value, (time, timedelta)):
         raise Invalid("date_invalid", "不是日期")
     if isinstance(value, (int, float)):
-        return serial_date(value)
+        if 10_000_000 <= value <= 99_999_999 and float(value).is_integer():
+            value = str(int(value))  # 20200810 typed into a number cell: no serial is that large
+        else:
+            return serial_date(value)
     raw = code(value)
     match = _DATE_TEXT.match(raw) or _COMPACT_DATE.match(raw)
     if match:

@@ -66,6 +66,10 @@ READ_CASES = [
     ("2020/8/10 9:30", "date", AUG10),
     ("2020-08-10T09:30:00", "date", AUG10),
     (1, "date", date(1899, 12, 31)),
+    # Regression: 20200810 typed into a number cell was taken for a serial and rejected
+    # (超出日期范围), though the README lists 20200810 among the accepted forms.
+    (20200810, "date", AUG10),
+    (20200810.0, "date", AUG10),
     # integers and decimals
     (12, "int", 12),
     (12.0, "int", 12),
@@ -102,7 +106,9 @@ PROBLEM_CASES = [
     ("待定", "date", "date_invalid", "2020-08-10"),  # the message shows how to write one
     (0, "date", "date_invalid", "超出日期范围"),
     (-5, "date", "date_invalid", "超出日期范围"),
-    (3e7, "date", "date_invalid", "超出日期范围"),
+    (3e8, "date", "date_invalid", "超出日期范围"),
+    (20201301, "date", "date_invalid", "日期不存在"),
+    (20200810.5, "date", "date_invalid", "超出日期范围"),
     (True, "date", "date_invalid", "不是日期"),
     (time(9, 30), "date", "date_invalid", "不是日期"),
     # formula errors, in any kind of column

@@ -16,6 +16,7 @@ from typing import Any
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel (1900 system) and Google Sheets serial day 0
 MAX_SERIAL = 2958465  # 9999-12-31
+MAX_INTEGER = 2**53  # exact in a float and far inside the mirror's 64-bit integer column
 FORMULA_ERRORS = {"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                   "#CALC!", "#GETTING_DATA", "#ERROR!"}
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
@@ -131,6 +132,8 @@ def integer(value: Any) -> int:
             raise Invalid("integer_invalid", f"应为整数，而不是“{code(value)}”") from None
     if not number.is_integer():
         raise Invalid("integer_invalid", f"应为整数，而不是 {number_text(number)}")
+    if abs(number) > MAX_INTEGER:
+        raise Invalid("integer_invalid", f"数字过大（{number_text(number)}）：请检查是否填错")
     return int(number)
 
 

@@ -9,7 +9,7 @@ import pytest
 from sync.normalize import normalise
 from sync.readers import read_file
 from sync.validate import validate_workbook
-from tests.validation_cases import ZHANG_SAN, record, rows_of, write_xlsx
+from tests.validation_cases import ZHANG_SAN, record, rows_of, validate_rows, write_xlsx
 
 AUG10 = date(2020, 8, 10)
 
@@ -125,6 +125,11 @@ PROBLEM_CASES = [
     ("1.5", "int", "integer_invalid", "应为整数"),
     ("十二", "int", "integer_invalid", "十二"),
     (True, "int", "integer_invalid", "应为整数"),
+    # Regression: an integer beyond 64 bits (1e30, or a long ID pasted into 活动次数) raised
+    # OverflowError out of validate_table instead of becoming an issue.
+    (1e30, "int", "integer_invalid", "数字过大"),
+    ("1e30", "int", "integer_invalid", "数字过大"),
+    ("99999999999999999999", "int", "integer_invalid", "数字过大"),
     ("abc", "number", "number_invalid", "abc"),
     ("nan", "number", "number_invalid", "应为数字"),
     ("inf", "number", "number_invalid", "应为数字"),
@@ -153,6 +158,15 @@ def test_problems(raw, kind, check, fragment):
 @pytest.mark.parametrize("raw, kind", BLANK_CASES)
 def test_blank_cells_are_empty_not_wrong(raw, kind):
     assert normalise(raw, kind) == (None, None)
+
+
+@pytest.mark.parametrize("activities", [1e30, "123456789012345678901234567890"])
+def test_huge_integer_is_an_issue_not_a_crash(activities):
+    # Regression: OverflowError from pd.Series(dtype="Int64") escaped as a traceback
+    result = validate_rows(rows_of("posts", [record("posts", 0, activities=activities)]))
+    [issue] = result.issues
+    assert (issue.row, issue.cell, issue.field, issue.check) == (2, "H2", "activities", "integer_invalid")
+    assert result.valid_rows == 0
 
 
 def test_messy_workbook_end_to_end(tmp_path):

@@ -68,10 +68,11 @@ def _normalise_column(values: list[Any], kind: str) -> tuple[list[Any], dict[int
     cache: dict[Any, tuple[Any, Any]] = {}
     out, problems = [], {}
     for pos, raw in enumerate(values):
+        key = (type(raw), raw)  # True == 1 == 1.0 as dict keys, but they don't normalise alike
         try:
-            result = cache[raw]
+            result = cache[key]
         except KeyError:
-            result = cache[raw] = normalise(raw, kind)
+            result = cache[key] = normalise(raw, kind)
         except TypeError:  # unhashable cell types never come from our readers, but stay safe
             result = normalise(raw, kind)
         out.append(result[0])

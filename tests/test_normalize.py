@@ -169,6 +169,19 @@ def test_huge_integer_is_an_issue_not_a_crash(activities):
     assert result.valid_rows == 0
 
 
+@pytest.mark.parametrize("cells, bad_rows", [
+    ([1, True, 1.0], {3}),
+    ([True, 1], {2}),
+    ([1.0, 1, False, 0], {4}),
+])
+def test_equal_looking_cells_normalise_on_their_own(cells, bad_rows):
+    # Regression: the per-column cache keyed on the raw cell, and True == 1 == 1.0 as dict
+    # keys, so a TRUE cell took a 1's result (accepted as 1) or a 1 took TRUE's error.
+    result = validate_rows(rows_of("posts", [record("posts", n, activities=c) for n, c in enumerate(cells)]))
+    assert {i.row for i in result.issues} == bad_rows
+    assert all(i.check == "integer_invalid" and i.value in ("TRUE", "FALSE") for i in result.issues)
+
+
 def test_messy_workbook_end_to_end(tmp_path):
     """domain.md's messy sheet, written with real cell types, read through calamine."""
     good = [

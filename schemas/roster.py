@@ -53,7 +53,7 @@ def _gender_matches_id(df: pd.DataFrame, ctx: Context) -> pd.Series:
     ids = df["id_number"].where(df["id_number"].str.match(ID_SHAPE.pattern).fillna(False).astype(bool))
     coded = ids.map(id_gender, na_action="ignore")
     return messages(df["gender"].notna() & coded.notna() & (df["gender"] != coded),
-                    "性别与身份证号不符（身份证号显示为" + coded.fillna("") + "）")
+                    "性别与身份证号不符（身份证号显示为" + coded.astype(object).where(coded.notna(), "") + "）")
 
 
 RULES = (

@@ -50,22 +50,27 @@ def _row(values: dict[str, Any]) -> dict[str, Any]:
 
 def save_source(engine: Engine, name: str, values: dict[str, Any]) -> None:
     """Insert or update one source by name (only the keys given change)."""
+    row = _row(values)
+    with engine.connect() as conn:
+        existing = conn.execute(select(sources).where(sources.c.name == name)).first()
+    if existing is not None:
+        # write only what differs: a start-up that provisions unchanged sources must not
+        # queue behind a sync holding SQLite's write lock
+        row = {k: v for k, v in row.items() if existing._mapping[k] != v}
+        if not row:
+            return
     with engine.begin() as conn:
-        existing = conn.execute(select(sources.c.id).where(sources.c.name == name)).scalar()
-        row = _row(values)
         if existing is None:
             row.setdefault("district", "")
             conn.execute(sources.insert().values(name=name, created_at=now(), updated_at=now(), **row))
-        elif row:
-            conn.execute(sources.update().where(sources.c.id == existing).values(updated_at=now(), **row))
+        else:
+            conn.execute(sources.update().where(sources.c.id == existing.id).values(updated_at=now(), **row))
 
 
 def provision_sources(engine: Engine, declared: list[dict[str, Any]]) -> None:
     """Load the TOML's sources by name; idempotent, sources added in the app are left alone."""
     for source in declared:
-        values = dict(source)
-        values.setdefault("enabled", True)
-        save_source(engine, source["name"], values)
+        save_source(engine, source["name"], source)
 
 
 def list_sources(engine: Engine, names: list[str] | None = None, *, enabled_only: bool = False) -> list[Source]:

@@ -1,0 +1,87 @@
+"""Small, valid registers written with openpyxl, for tests that need a real workbook."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from schemas.checks import id_check_char
+
+ROSTER_HEADERS = ["姓名", "身份证号", "性别", "联系电话", "工作单位", "报到社区", "报到日期"]
+WISH_HEADERS = ["心愿编号", "社区", "心愿人", "心愿内容", "登记日期", "状态", "认领人", "认领日期", "完成日期"]
+POST_HEADERS = ["岗位编号", "社区", "岗位类型", "岗位名称", "责任人", "状态", "活动次数", "服务时长（小时）"]
+
+
+def make_id(n: int, born: date = date(1985, 3, 7), male: bool = True) -> str:
+    """A made-up Yangquan ID number with a valid check digit; ``n`` makes it unique."""
+    seq = (n % 500) * 2 + (1 if male else 0)
+    first17 = f"140302{born:%Y%m%d}{seq:03d}"
+    return first17 + id_check_char(first17)
+
+
+def roster_row(n: int, **changes: Any) -> list[Any]:
+    row = {"姓名": f"党员{n:03d}", "身份证号": make_id(n, male=n % 2 == 1), "性别": "男" if n % 2 == 1 else "女",
+           "联系电话": f"138{n:08d}", "工作单位": "阳泉市供电公司", "报到社区": "德胜街社区",
+           "报到日期": date(2020, 8, 10)}
+    row.update(changes)
+    return [row[h] for h in ROSTER_HEADERS]
+
+
+def wish_row(n: int, **changes: Any) -> list[Any]:
+    row = {"心愿编号": f"W{n:04d}", "社区": "德胜街社区", "心愿人": "刘大妈", "心愿内容": "需要一台轮椅",
+           "登记日期": date(2020, 7, 1), "状态": "已完成", "认领人": "党员001", "认领日期": date(2020, 7, 3),
+           "完成日期": date(2020, 7, 9)}
+    row.update(changes)
+    return [row[h] for h in WISH_HEADERS]
+
+
+def post_row(n: int, **changes: Any) -> list[Any]:
+    row = {"岗位编号": f"G{n:03d}", "社区": "德胜街社区", "岗位类型": "治安巡逻", "岗位名称": "夜间巡逻",
+           "责任人": "党员001", "状态": "在岗", "活动次数": 12, "服务时长（小时）": 36.5}
+    row.update(changes)
+    return [row[h] for h in POST_HEADERS]
+
+
+def write_register(path: Path, roster: list[list[Any]] | None = None, wishes: list[list[Any]] | None = None,
+                   posts: list[list[Any]] | None = None, title: str = "上站街道在职党员报到名册") -> Path:
+    """A workbook with up to three worksheets, each with a title row above its header."""
+    book = Workbook()
+    book.remove(book.active)
+    for sheet, headers, rows in (("报到名册", ROSTER_HEADERS, roster), ("微心愿", WISH_HEADERS, wishes),
+                                 ("志愿服务岗", POST_HEADERS, posts)):
+        if rows is None:
+            continue
+        ws = book.create_sheet(sheet)
+        ws.append([title])
+        ws.append(headers)
+        for row in rows:
+            ws.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def toml_value(value: Any) -> str:
+    """A TOML literal for the simple values our configs hold (JSON's string escapes are TOML's)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_config(path: Path, db_url: str, sources: list[dict[str, Any]], extra: str = "") -> Path:
+    """A taizhang.toml naming the database and the given sources."""
+    lines = ["[database]", f"url = {toml_value(db_url)}", ""]
+    for source in sources:
+        lines.append("[[sources]]")
+        lines += [f"{k} = {toml_value(v)}" for k, v in source.items()]
+        lines.append("")
+    path.write_text("\n".join(lines) + extra, encoding="utf-8")
+    return path

@@ -178,7 +178,7 @@ def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: 
     tables: list[Table | SheetResult] = []
     for grid in grids:
         wanted = (sheets or {}).get(grid.title, dataset)
-        if grid.hidden and wanted is None and sheet is None:
+        if grid.hidden and grid.title not in (sheets or {}) and sheet is None:
             tables.append(_sheet_only(grid.title, [sheet_issue(grid, INFO, "hidden_sheet", "隐藏的工作表，已跳过")]))
             continue
         found = extract_table(grid, wanted)

@@ -257,3 +257,10 @@ def test_hidden_sheet_read_when_mapped():
     [warning] = posts.issues  # the mapped roster lets the holder be checked against it
     assert warning.check == "holder_in_roster"
 
+
+def test_hidden_sheet_skipped_when_the_dataset_is_forced():
+    # Regression: `--dataset` counted as a mapping, so every hidden sheet (a 填表说明, an
+    # old copy) was validated as that dataset and failed with header_not_found.
+    roster, posts = validate_workbook(_book(hidden=True), dataset="posts")
+    assert [(i.severity, i.check) for i in roster.issues] == [("info", "hidden_sheet")]
+    assert (posts.dataset, posts.rows, posts.valid_rows) == ("posts", 1, 1)

@@ -46,9 +46,9 @@ def test_issues_workbook_lists_cell_references_in_chinese():
                   "id_number_valid", "身份证号校验位错误（应为 X）")
     data = issues_workbook([issue, {"source": "s", "dataset": "wishes", "sheet": "微心愿", "row": 3, "cell": "A3",
                                     "column": "心愿编号", "severity": "warning", "value": "=cmd", "message": "m",
-                                    "check": "c"}])
+                                    "check": "c"}])  # an Issue knows no dataset; a mirror row does
     rows = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(data))["问题清单"].iter_rows()]
     assert rows[0][:6] == ["数据源", "台账", "工作表", "行号", "单元格", "列"]
-    assert rows[1][1:9] == ["在职党员报到名册", "报到名册", 7, "C7", "身份证号码", "错误", "140302********1234",
+    assert rows[1][1:9] == [None, "报到名册", 7, "C7", "身份证号码", "错误", "140302********1234",
                             "身份证号校验位错误（应为 X）"]
-    assert rows[2][6:8] == ["警告", "'=cmd"]
+    assert rows[2][1] == "微心愿" and rows[2][6:8] == ["警告", "'=cmd"]

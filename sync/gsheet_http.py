@@ -144,15 +144,15 @@ def load_credentials(credentials: str | Path | Mapping[str, Any],
     """Service-account credentials, their client_email, and a label naming where they came from."""
     info, label = _key_info(credentials)
     if info.get("type") != "service_account":
-        raise SourceUnreadable(f"{label}不是服务账号密钥（type 应为 service_account）：请在谷歌云"
+        raise SourceUnreadable(f"{label}：不是服务账号密钥（type 应为 service_account），请在谷歌云"
                                "控制台为服务账号创建 JSON 密钥")
     missing = [name for name in ("client_email", "private_key", "token_uri") if not info.get(name)]
     if missing:
-        raise SourceUnreadable(f"{label}缺少字段 {'、'.join(missing)}：请重新下载密钥文件")
+        raise SourceUnreadable(f"{label}：缺少字段 {'、'.join(missing)}，请重新下载密钥文件")
     try:
         creds = service_account.Credentials.from_service_account_info(info, scopes=scopes)
     except (ValueError, TypeError):
-        raise SourceUnreadable(f"{label}中的私钥无法解析：请重新下载密钥文件") from None
+        raise SourceUnreadable(f"{label}：私钥无法解析，请重新下载密钥文件") from None
     return creds, info["client_email"], label
 
 
@@ -163,7 +163,7 @@ def _key_info(credentials: str | Path | Mapping[str, Any]) -> tuple[dict[str, An
     if text.lstrip().startswith("{"):  # the key JSON itself, e.g. from an environment variable
         raw, label = text, "服务账号密钥（JSON 文本）"
     else:
-        label = f"服务账号密钥文件 {text} "
+        label = f"服务账号密钥文件 {text}"
         try:
             raw = Path(text).read_text(encoding="utf-8-sig")
         except FileNotFoundError:
@@ -175,7 +175,7 @@ def _key_info(credentials: str | Path | Mapping[str, Any]) -> tuple[dict[str, An
     except ValueError:
         info = None
     if not isinstance(info, dict):
-        raise SourceUnreadable(f"{label}不是有效的 JSON：请重新下载密钥文件")
+        raise SourceUnreadable(f"{label}：不是有效的 JSON，请重新下载密钥文件")
     return info, label
 
 

@@ -14,6 +14,7 @@ delays, connection resets) can be scripted per kind or per call number.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import secrets
@@ -29,7 +30,8 @@ from urllib.parse import parse_qs, unquote
 from google.auth import jwt
 from openpyxl.utils.cell import coordinate_to_tuple
 
-from tests.sheets_model import ApiError, Sheet, Spreadsheet
+from tests.sheets_errors import DEFAULT_MESSAGES, ApiError, google_error, service_disabled
+from tests.sheets_model import Sheet, Spreadsheet
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # the JWT audience google-auth signs
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -50,36 +52,6 @@ ROUTES = [
     ("GET", re.compile(r"^/v4/spreadsheets/([^/:]+)/values:batchGet$"), "values.batchGet"),
     ("POST", re.compile(r"^/v4/spreadsheets/([^/:]+):batchUpdate$"), "batchUpdate"),
 ]
-STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-                404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-                502: "UNAVAILABLE", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
-DEFAULT_MESSAGES = {
-    401: "Request had invalid authentication credentials. Expected OAuth 2 access token, "
-         "login cookie or other valid authentication credential.",
-    403: "The caller does not have permission",
-    404: "Requested entity was not found.",
-    429: "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute "
-         "per user' of service 'sheets.googleapis.com' for consumer 'project_number:1234567'.",
-    500: "Internal error encountered.",
-    503: "The service is currently unavailable.",
-}
-DEFAULT_REASONS = {429: "RATE_LIMIT_EXCEEDED"}
-
-
-def google_error(code: int, message: str | None = None, reason: str | None = None) -> dict:
-    """The error body Google's APIs send; gspread's APIError reads error.code and message."""
-    error: dict[str, Any] = {"code": code,
-                             "message": message or DEFAULT_MESSAGES.get(code, "Error"),
-                             "status": STATUS_NAMES.get(code, "UNKNOWN")}
-    reason = reason or DEFAULT_REASONS.get(code)
-    if reason:
-        error["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
-                             "reason": reason, "domain": "googleapis.com"}]
-    return {"error": error}
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 @dataclass
@@ -127,7 +99,8 @@ class SheetsEmulator:
         # a thread sleeping in a delay fault must not block shutdown
         self._server.daemon_threads = True
         self._server.emulator = self  # type: ignore[attr-defined]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # a short poll keeps stop() quick: shutdown() waits for the loop to notice
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -236,7 +209,7 @@ class SheetsEmulator:
         with self._lock:
             book = self._open(kind, key)
             if kind == "drive.get":
-                return _drive_file(book, query.get("fields", [""])[0])
+                return book.drive_file(query.get("fields", [""])[0])
             if kind == "sheets.get":
                 return book.metadata(query.get("includeGridData", ["false"])[0] == "true")
             if kind == "values.batchGet":
@@ -252,13 +225,8 @@ class SheetsEmulator:
         grant = self._tokens.get(header.removeprefix("Bearer ").strip())
         if not header.startswith("Bearer ") or grant is None:
             raise ApiError(401, DEFAULT_MESSAGES[401])
-        api = API_OF_KIND[kind]
-        if api in self.disabled_apis:
-            name = {"sheets": "Google Sheets API", "drive": "Google Drive API"}[api]
-            raise ApiError(403, f"{name} has not been used in project 1234567 before or it is "
-                                "disabled. Enable it by visiting https://console.developers."
-                                f"google.com/apis/api/{api}.googleapis.com/overview?project=1234567 "
-                                "then retry.", "SERVICE_DISABLED")
+        if API_OF_KIND[kind] in self.disabled_apis:
+            raise service_disabled(API_OF_KIND[kind])
         if not grant.scopes & NEEDED_SCOPES[kind]:
             raise ApiError(403, "Request had insufficient authentication scopes.",
                            "ACCESS_TOKEN_SCOPE_INSUFFICIENT")
@@ -294,15 +262,6 @@ class SheetsEmulator:
         return {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
 
-def _drive_file(book: Spreadsheet, fields: str) -> dict[str, Any]:
-    full = {"kind": "drive#file", "id": book.key, "name": book.title,
-            "mimeType": "application/vnd.google-apps.spreadsheet",
-            "createdTime": "2020-08-01T00:00:00.000Z", "modifiedTime": rfc3339(book.modified)}
-    wanted = [f.strip() for f in fields.split(",") if f.strip()]
-    wanted = wanted or ["kind", "id", "name", "mimeType"]
-    return {name: full[name] for name in wanted if name in full}
-
-
 def _send(h: BaseHTTPRequestHandler, entry: LoggedRequest, status: int, payload: dict) -> None:
     data = json.dumps(payload, ensure_ascii=False).encode()
     entry.status = status
@@ -323,7 +282,8 @@ def _reset(h: BaseHTTPRequestHandler) -> None:
     h.close_connection = True
     h.rfile.close()
     h.wfile.close()
-    sock.close()
+    sock.close()  # the last reference: the kernel sends RST
+    h.rfile, h.wfile = io.BytesIO(), io.BytesIO()  # what the handler's epilogue flushes
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -169,16 +169,14 @@ def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: 
     A roster in the same workbook (else ``roster_names``, the street's roster in the mirror)
     lets wishes and posts check their claimers and holders.
     """
-    grids = workbook.grids
-    if sheet is not None:
-        grids = [g for g in grids if g.title == sheet]
-        if not grids:
-            names = "、".join(g.title for g in workbook.grids)
-            raise SourceUnreadable(f"找不到工作表“{sheet}”（本文件的工作表：{names}）")
+    if sheet is not None and not any(g.title == sheet for g in workbook.grids):
+        names = "、".join(g.title for g in workbook.grids)
+        raise SourceUnreadable(f"找不到工作表“{sheet}”（本文件的工作表：{names}）")
+    # every worksheet is looked at, even with ``sheet``: the roster may be on another one
     tables: list[Table | SheetResult] = []
-    for grid in grids:
+    for grid in workbook.grids:
         wanted = (sheets or {}).get(grid.title, dataset)
-        if grid.hidden and grid.title not in (sheets or {}) and sheet is None:
+        if grid.hidden and grid.title not in (sheets or {}) and grid.title != sheet:
             tables.append(_sheet_only(grid.title, [sheet_issue(grid, INFO, "hidden_sheet", "隐藏的工作表，已跳过")]))
             continue
         found = extract_table(grid, wanted)
@@ -190,4 +188,5 @@ def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: 
         names = frozenset(n for t in rosters for n, _ in map(lambda v: normalise(v, "name"),
                                                               t.column_values("name") or []) if n)
     ctx = Context(roster_names=names, communities=communities)
-    return [validate_table(t, ctx) if isinstance(t, Table) else t for t in tables]
+    return [validate_table(t, ctx) if isinstance(t, Table) else t
+            for grid, t in zip(workbook.grids, tables) if sheet is None or grid.title == sheet]

@@ -202,6 +202,15 @@ def test_names_match_the_roster_after_normalising():
     assert wishes.issues == posts.issues == []
 
 
+def test_roster_on_another_sheet_still_checks_the_one_asked_for():
+    # Regression: `--sheet 微心愿` dropped the other worksheets before the roster was looked
+    # for, so a claimer missing from the same workbook's roster was no longer flagged.
+    [wishes] = validate_workbook(_street(claimer="钱七", holder="孙八"), sheet="微心愿")
+    assert [(i.row, i.check) for i in wishes.issues] == [(2, "claimer_in_roster")]
+    [posts] = validate_workbook(_street(claimer="钱七", holder="张三"), sheet="志愿服务岗")
+    assert posts.issues == []
+
+
 def test_no_roster_no_roster_warnings():
     wishes, posts = validate_workbook(_street(claimer="钱七", holder="孙八", roster_name=None))
     assert wishes.issues == posts.issues == []

@@ -21,7 +21,7 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
 MAX_FILE_BYTES = 100 * 1024 * 1024  # a street register is a few MiB; 100 MiB is something else
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # zip bombs: refuse before calamine inflates them
-MAX_CELLS = 20_000_000  # ~1.8 million rows of 11 columns; beyond that we refuse, not swap
+MAX_CELLS = 5_000_000  # ~450,000 rows of 11 columns: far beyond a street register; refuse, not swap
 CFB_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 SUPPORTED = "xlsx、xlsm、xls、xlsb、ods、csv"
 
@@ -83,10 +83,11 @@ def read_workbook(path: Path) -> list[Grid]:
 
 def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata) -> Grid:
     sheet = book.get_sheet_by_name(meta.name)
-    cells = sheet.total_height * sheet.total_width
-    if cells > MAX_CELLS:
+    end = sheet.end  # (last row, last column), 0-based; None for an empty sheet
+    height, width = (end[0] + 1, end[1] + 1) if end else (0, 0)
+    if height * width > MAX_CELLS:
         raise SourceUnreadable(
-            f"工作表“{meta.name}”过大（{sheet.total_height}行×{sheet.total_width}列），"
+            f"工作表“{meta.name}”过大（{height}行×{width}列），"
             f"超过 {MAX_CELLS:,} 个单元格的上限：请拆分后再提供")
     rows = sheet.to_python(skip_empty_area=False)
     return Grid(title=meta.name, rows=rows, hidden=meta.visible != calamine.SheetVisibleEnum.Visible)
@@ -111,11 +112,15 @@ def read_csv(path: Path) -> list[Grid]:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
+    rows: list[list[str]] = []
+    cells = 0
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+            cells += len(row)
+            if cells > MAX_CELLS:  # checked while reading: a huge file never fills memory first
+                raise SourceUnreadable(f"CSV 过大（超过 {MAX_CELLS:,} 个单元格的上限）：请拆分后再提供：{path.name}")
+            rows.append(row)
     except csv.Error as exc:
         raise SourceUnreadable(f"CSV 格式错误（{exc}）：{path.name}") from None
     width = max((len(r) for r in rows), default=0)
-    if len(rows) * width > MAX_CELLS:
-        raise SourceUnreadable(f"CSV 过大（{len(rows)}行×{width}列）：请拆分后再提供：{path.name}")
     return [Grid(title=path.stem, rows=[r + [""] * (width - len(r)) for r in rows])]

@@ -73,9 +73,10 @@ class GoogleHTTPClient(HTTPClient):
         self.retry = retry or RetryPolicy()
 
     def rebase(self, url: str) -> str:
-        for prefix in GOOGLE_PREFIXES:
-            if self.api_endpoint and url.startswith(prefix):
-                return self.api_endpoint + url[len(prefix):]
+        """Google's URL moved onto `api_endpoint` (Sheets and Drive share one base)."""
+        prefix = next((p for p in GOOGLE_PREFIXES if url.startswith(p)), None)
+        if self.api_endpoint and prefix:
+            return self.api_endpoint + url[len(prefix):]
         return url
 
     def request(self, method: str, endpoint: str, params: Any = None, data: Any = None,
@@ -90,7 +91,7 @@ class GoogleHTTPClient(HTTPClient):
                 response = self.session.request(method, url, params=params, data=data, json=json,
                                                 files=files, headers=headers, timeout=timeout)
             except RETRY_ERRORS as exc:
-                failure = _describe(exc, timeout)
+                failure = _describe(exc, url, timeout)
             else:
                 if response.ok:
                     return response
@@ -100,16 +101,18 @@ class GoogleHTTPClient(HTTPClient):
             elapsed, wait = time.monotonic() - started, policy.backoff(attempt)
             if attempt >= policy.attempts or elapsed + wait >= policy.total:
                 raise RetriesExhausted(failure, attempt, elapsed)
-            log.warning("Google API %s %s: %s; retry %d of %d in %.2f s", method.upper(),
-                        urlsplit(url).path, failure, attempt + 1, policy.attempts, wait)
+            log.warning("Google API %s %s: %s; retrying in %.2f s (attempt %d of %d)",
+                        method.upper(), urlsplit(url).path, failure, wait, attempt + 1,
+                        policy.attempts)
             time.sleep(wait)
 
 
-def _describe(exc: Exception, timeout: float) -> str:
-    cause = exc.__cause__ if isinstance(exc, TransportError) else exc
-    if isinstance(cause, requests.Timeout):
+def _describe(exc: Exception, url: str, timeout: float) -> str:
+    # google-auth wraps failures of the token request in TransportError
+    token = isinstance(exc, TransportError)
+    if isinstance(exc.__cause__ if token else exc, requests.Timeout):
         return f"请求超时（超过 {timeout:g} 秒）"
-    return "连接中断或无法连接"
+    return "无法连接谷歌认证服务" if token else f"与 {urlsplit(url).netloc} 的连接中断或无法建立"
 
 
 def _error_reasons(response: requests.Response) -> set[str]:
@@ -200,6 +203,9 @@ def google_client(credentials: str | Path | Mapping[str, Any], key: str,
                                "及其密钥是否仍然有效，必要时重新创建密钥") from None
     except APIError as exc:
         raise SourceUnreadable(api_error_message(exc.response, key, account, writing)) from None
+    except (ValueError, KeyError):  # a 200 that is not the API's JSON: a portal or a bad proxy
+        raise SourceUnreadable("谷歌表格接口返回了无法识别的内容：请检查 api_endpoint 设置"
+                               "或网络代理") from None
     finally:
         client.session.close()
 

@@ -3,11 +3,14 @@
 Serves exactly what gspread 6.2.1 and google-auth send for our reads and write-back:
 the service-account JWT grant (signature checked), Drive files.get, spreadsheets.get,
 values:batchGet and batchUpdate. Every request is logged with its kind; faults (HTTP errors,
-delays, connection resets) can be scripted per kind or per call number.
+delays, connection resets) can be scripted per kind or per call number. Dates are
+`tests.sheets_cells.SheetDate` cells: serial numbers unformatted, text formatted.
 
     emulator = SheetsEmulator().start()
-    emulator.add_spreadsheet("KEY", "名册", {"Sheet1": [["姓名"], ["张三"]]})
-    emulator.fail("values.batchGet", status=429, times=2)
+    emulator.add_spreadsheet("KEY", "名册", {"Sheet1": [["姓名", "报到日期"],
+                                                        ["张三", SheetDate(date(2020, 8, 10))]]})
+    emulator.edit("KEY", "Sheet1", "A2", "张三丰")  # bumps the Drive modifiedTime
+    emulator.fail("values.batchGet", status=429, times=2)  # or call=3, delay=…, reset=True
     ...
     emulator.count("drive.get")
 """
@@ -61,7 +64,7 @@ class Fault:
     status: int | None = None
     delay: float = 0.0
     reset: bool = False
-    body: dict | None = None
+    body: dict | str | None = None  # str: sent as text/html, like a captive portal
     times: int = 1
 
 
@@ -144,7 +147,7 @@ class SheetsEmulator:
     # ---- faults and the request log ------------------------------------------------------
 
     def fail(self, kind: str | None = None, *, call: int | None = None, status: int | None = None,
-             delay: float = 0.0, reset: bool = False, body: dict | None = None,
+             delay: float = 0.0, reset: bool = False, body: dict | str | None = None,
              times: int = 1) -> None:
         """Script a fault for the next `times` matching requests (kind and/or call number)."""
         with self._lock:
@@ -262,12 +265,15 @@ class SheetsEmulator:
         return {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
 
 
-def _send(h: BaseHTTPRequestHandler, entry: LoggedRequest, status: int, payload: dict) -> None:
-    data = json.dumps(payload, ensure_ascii=False).encode()
+def _send(h: BaseHTTPRequestHandler, entry: LoggedRequest, status: int,
+          payload: dict | str) -> None:
+    html = isinstance(payload, str)
+    data = (payload if html else json.dumps(payload, ensure_ascii=False)).encode()
     entry.status = status
     try:
         h.send_response(status)
-        h.send_header("Content-Type", "application/json; charset=UTF-8")
+        h.send_header("Content-Type", f"{'text/html' if html else 'application/json'}; "
+                                      "charset=UTF-8")
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
         h.wfile.write(data)

@@ -247,6 +247,23 @@ def test_connection_resets_until_giving_up(sheets_emulator, book, service_accoun
         read(sheets_emulator, service_account_info)
 
 
+def test_fault_by_call_number(sheets_emulator, book, service_account_info):
+    sheets_emulator.fail(call=3, status=502)  # token, drive.get, then sheets.get
+    assert read(sheets_emulator, service_account_info) is not None
+    assert [r.status for r in sheets_emulator.requests] == [200, 200, 502, 200, 200]
+
+
+def test_html_instead_of_json(sheets_emulator, book, service_account_info):
+    sheets_emulator.fail("drive.get", status=200, body="<html>请先登录网络</html>")
+    with pytest.raises(SourceUnreadable, match="无法识别的内容.*api_endpoint"):
+        read(sheets_emulator, service_account_info)
+
+
+def test_wrong_endpoint_names_the_host(service_account_info):
+    with pytest.raises(SourceUnreadable, match="与 127.0.0.1:9 的连接中断或无法建立"):
+        read_gsheet(KEY, service_account_info, api_endpoint="http://127.0.0.1:9", retry=FAST)
+
+
 def test_no_secret_in_messages_or_logs(sheets_emulator, book, service_account_info, caplog):
     caplog.set_level(logging.DEBUG)
     sheets_emulator.fail("values.batchGet", status=500, times=10)

@@ -108,14 +108,14 @@ def decode_text(data: bytes, name: str) -> str:
 
 def read_csv(path: Path) -> list[Grid]:
     text = decode_text(path.read_bytes(), path.name)
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+    try:  # only the delimiter: the sniffer's quoting guesses come from a sample and can be wrong
+        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
     except csv.Error:
-        dialect = csv.excel
+        delimiter = ","
     rows: list[list[str]] = []
     cells = 0
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), dialect):
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             cells += len(row)
             if cells > MAX_CELLS:  # checked while reading: a huge file never fills memory first
                 raise SourceUnreadable(f"CSV 过大（超过 {MAX_CELLS:,} 个单元格的上限）：请拆分后再提供：{path.name}")

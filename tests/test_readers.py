@@ -93,6 +93,18 @@ def test_csv(tmp_path, name, data, rows):
     assert (grid.first_row, grid.first_col, grid.hidden) == (1, 1, False)
 
 
+def test_doubled_quotes_after_the_sniffed_sample(tmp_path):
+    # Regression: csv.Sniffer saw quoted fields but no doubled quotes in its 8 KiB sample and
+    # set doublequote=False, so a later "说""好""" came out as 说"好""" (garbled, no error).
+    lines = ["心愿编号,社区,心愿内容"] + [f'XY-{n:03d},德胜街社区,"书包,文具"' for n in range(400)]
+    lines.append('XY-999,德胜街社区,"想要一本""红岩"""')
+    path = tmp_path / "wishes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = read_file(path).grids[0].rows
+    assert rows[1] == ["XY-000", "德胜街社区", "书包,文具"]
+    assert rows[-1] == ["XY-999", "德胜街社区", '想要一本"红岩"']
+
+
 def test_gbk_csv_register_validates(tmp_path):
     rows = rows_of("roster", [record("roster", 0), record("roster", 1, name="王　犇")])
     path = tmp_path / "名册.csv"

@@ -16,19 +16,25 @@ from sync.models import roster, sync_runs
 from tests.conftest import ROOT
 from tests.registers import roster_row, write_config, write_register
 
-# Runs `python -m sync ...` but pauses inside the data transaction, after the rows are
-# written and before the commit, so the parent can kill it or race it at that point.
+# Runs `python -m sync ...` but pauses right after the n-th call of a function of sync.run
+# (by default apply_plan: inside the data transaction, before the commit), so the parent
+# can kill it or race it at that point.
 PAUSING_SYNC = """
 import sys, time, pathlib
 import sync.run as run
-original = run.apply_plan
+marker, seconds, target, nth = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+original = getattr(run, target)
+calls = []
 def paused(*args, **kwargs):
-    original(*args, **kwargs)
-    pathlib.Path(sys.argv[1]).write_text("in transaction")
-    time.sleep(float(sys.argv[2]))
-run.apply_plan = paused
+    out = original(*args, **kwargs)
+    calls.append(1)
+    if len(calls) == nth:
+        pathlib.Path(marker).write_text("paused")
+        time.sleep(seconds)
+    return out
+setattr(run, target, paused)
 from sync.cli import main
-main(sys.argv[3:], prog_name="python -m sync")
+main(sys.argv[5:], prog_name="python -m sync")
 """
 
 
@@ -37,8 +43,9 @@ def cli(*args: str, env=None) -> subprocess.CompletedProcess:
                           timeout=120, env=env or os.environ.copy())
 
 
-def start_paused(marker: Path, seconds: float, *args: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", PAUSING_SYNC, str(marker), str(seconds), *args], cwd=ROOT,
+def start_paused(marker: Path, seconds: float, *args: str, at: str = "apply_plan", nth: int = 1) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", PAUSING_SYNC, str(marker), str(seconds), at, str(nth), *args],
+                            cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     deadline = time.monotonic() + 60
     while not marker.exists():
@@ -121,3 +128,37 @@ def test_generated_key_file_is_readable_only_by_its_owner(tmp_path, monkeypatch)
     vault = Vault(key)
     assert vault.decrypt(vault.encrypt("14030219850307001X")) == "14030219850307001X"
     assert vault.lookup_hash("a") == Vault(key).lookup_hash("a") != Vault(os.urandom(32)).lookup_hash("a")
+
+
+# (function of sync.run, which call): before reading, inside the transaction (first and
+# last dataset written, issues replaced), after the first source committed.
+KILL_POINTS = [("read_source", 2), ("apply_plan", 4), ("apply_plan", 6), ("_replace_issues", 2),
+               ("_record_sheets", 1), ("_finish", 2)]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("at, nth", KILL_POINTS)
+def test_sigkill_during_a_multi_source_sync_leaves_each_source_wholly_old_or_new(tmp_path, db_url, at, nth):
+    books = [write_register(tmp_path / f"{n}.xlsx", [roster_row(i) for i in range(1, 11)]) for n in "abc"]
+    config = write_config(tmp_path / "taizhang.toml", db_url, [
+        {"name": n, "street": "上站街道", "kind": "excel", "path": str(b)} for n, b in zip("abc", books)])
+    assert cli("run", "--config", str(config)).returncode == 0
+    for book in books:
+        write_register(book, [roster_row(i) for i in range(1, 16)])
+    proc = start_paused(tmp_path / "marker", 60, "run", "--config", str(config), at=at, nth=nth)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        per_source = dict(conn.execute(select(roster.c.source, func.count()).where(roster.c.deleted_at.is_(None))
+                                       .group_by(roster.c.source)).all())
+    assert set(per_source.values()) <= {10, 15}, per_source  # never half-written
+    again = cli("run", "--config", str(config))
+    assert again.returncode == 0, again.stdout + again.stderr
+    with engine.connect() as conn:
+        per_source = dict(conn.execute(select(roster.c.source, func.count()).where(roster.c.deleted_at.is_(None))
+                                       .group_by(roster.c.source)).all())
+        running = conn.execute(select(func.count()).select_from(sync_runs).where(sync_runs.c.status == "running"))
+        assert running.scalar() == 0
+    engine.dispose()
+    assert per_source == {"a": 15, "b": 15, "c": 15}

@@ -93,6 +93,16 @@ def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata) -
     return Grid(title=meta.name, rows=rows, hidden=meta.visible != calamine.SheetVisibleEnum.Visible)
 
 
+def _looks_chinese(text: str, sample: int = 65536) -> bool:
+    """GB18030 decodes most byte soups: Latin-1 or Big5 text comes out as rare hanzi and private-use
+    characters (Fran鏾is). Real GBK registers are mostly GB2312 characters, rare names included:
+    refuse when more than a third of the non-ASCII characters are outside GB2312."""
+    head = text[:sample]
+    wide = sum(1 for c in head if c > "\x7f")
+    uncommon = head.encode("gb2312", errors="replace").count(b"?") - head.count("?")
+    return uncommon * 3 <= wide
+
+
 def decode_text(data: bytes, name: str) -> str:
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SourceUnreadable(f"文件不是文本格式的 CSV（含二进制内容）：{name}")
@@ -100,9 +110,11 @@ def decode_text(data: bytes, name: str) -> str:
         if encoding == "utf-16" and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             continue
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if encoding != "gb18030" or _looks_chinese(text):
+            return text
     raise SourceUnreadable(f"无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV：{name}")
 
 

@@ -105,6 +105,24 @@ def test_doubled_quotes_after_the_sniffed_sample(tmp_path):
     assert rows[-1] == ["XY-999", "德胜街社区", '想要一本"红岩"']
 
 
+# Regression: GB18030 was the last resort and decodes nearly any bytes, so a Latin-1 or Big5 file
+# was read as mojibake (Fran鏾is, 春翴絪腹) instead of being refused with a clear reason.
+@pytest.mark.parametrize("text, encoding", [
+    ("nom,ville\nFrançois,Besançon\nHélène,Orléans\n", "latin-1"),
+    ("Name,Straße\nJürgen Müller,Hauptstraße 5\n", "cp1252"),
+    ("姓名,聯絡電話,社區\n陳大文,0912345678,德勝街社區\n", "big5"),
+])
+def test_not_gbk_is_refused_not_garbled(tmp_path, text, encoding):
+    path = tmp_path / "other.csv"
+    path.write_bytes(text.encode(encoding))
+    assert "无法识别文件编码" in _unreadable(path)
+
+
+@needs_corpus
+def test_corpus_big5_file_is_refused():
+    assert "无法识别文件编码" in _unreadable(CORPUS / "messytables" / "characters.csv")
+
+
 def test_gbk_csv_register_validates(tmp_path):
     rows = rows_of("roster", [record("roster", 0), record("roster", 1, name="王　犇")])
     path = tmp_path / "名册.csv"

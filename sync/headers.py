@@ -17,9 +17,19 @@ _SPACE = re.compile(r"\s+")
 
 
 def normalise_header(value: Any) -> str:
-    """NFKC, no spaces (U+3000 included), no trailing bracketed unit, no required-marker stars."""
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", str(value))).strip("*")
-    return _UNIT.sub("", text) or text
+    """NFKC, no spaces (U+3000 included), no trailing bracketed unit, no required-marker stars.
+
+    Repeated until nothing changes: dropping a space can join a combining mark to a letter, and
+    dropping a unit can uncover a star, so one pass is not always the end (``*姓名*(必填)``).
+    """
+    text = str(value)
+    for _ in range(8):
+        once = _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip("*")
+        once = _UNIT.sub("", once) or once
+        if once == text:
+            break
+        text = once
+    return text
 
 
 @cache

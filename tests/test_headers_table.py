@@ -28,6 +28,11 @@ NORMALISE_CASES = [
     ("＊姓名＊", "姓名"),
     ("ＩＤ", "ID"),  # full-width letters
     ("心愿（内容）说明", "心愿(内容)说明"),  # a bracket that is not trailing stays
+    # Regression: one pass was not idempotent (tests/test_properties.py found 'O¯'), so a header
+    # normalised twice could differ from itself normalised once.
+    ("*姓名*（必填）", "姓名"),
+    ("服务时长（小时）（合计）", "服务时长"),
+    ("O\u00af", "\u014c"),  # NFKC splits ¯ into a space and a combining macron
 ]
 
 

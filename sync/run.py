@@ -22,6 +22,7 @@ from sqlalchemy import Engine, delete, select, update
 from schemas import DATASETS, ERROR, WARNING
 from sync.crypto import Vault
 from sync.grid import SourceUnreadable, Workbook
+from sync.issues import Issue
 from sync.locks import source_lock
 from sync.mirror import apply_plan, collect, plan_dataset
 from sync.models import issues, roster, sheets, sources, sync_runs
@@ -167,7 +168,10 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
         run_id = _start_run(engine, source, trigger)
         result = RunResult(source.name, "failed", run_id=run_id)
         try:
-            _sync_locked(engine, source, vault, result, force, allow_mass_delete, say)
+            current = _sync_locked(engine, source, vault, result, force, allow_mass_delete, say)
+            if current is not None and source.kind == "gsheet" and source.writeback:
+                say(f"{source.name}：回写校验结果")
+                _write_back(engine, source, current, result)
         except Exception as exc:  # a bad source, a bug or a database fault: recorded, mirror untouched
             if isinstance(exc, SourceUnreadable):
                 result.message = str(exc)
@@ -181,8 +185,21 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
         return result
 
 
+def _write_back(engine: Engine, source: Source, current: list[Issue], result: RunResult) -> None:
+    """Opt-in: the issues into the staff's own spreadsheet. A failure here never undoes the sync."""
+    from sync.gsheet import write_back
+    try:
+        write_back(source.spreadsheet, source.credentials or google_credentials(), current,
+                   api_endpoint=source.api_endpoint)
+    except SourceUnreadable as exc:
+        result.message += f"；校验结果回写失败：{exc}"
+        with engine.begin() as conn:
+            _finish(conn, result.run_id, result)
+
+
 def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult,
-                 force: bool, allow_mass_delete: bool, say: Progress) -> None:
+                 force: bool, allow_mass_delete: bool, say: Progress) -> list[Issue] | None:
+    """The sync proper; returns the source's current issues, or None when it was unchanged."""
     say(f"{source.name}：检查是否有变化")
     known = None if force else _known_content(source)
     workbook = read_source(source, known)
@@ -191,7 +208,7 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
         with engine.begin() as conn:
             conn.execute(update(sources).where(sources.c.id == source.id).values(last_checked_at=now()))
             _finish(conn, result.run_id, result)
-        return
+        return None
     say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
     names = None
     if not any(s == "roster" for s in (source.sheets or {}).values()):
@@ -214,6 +231,7 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
         with engine.begin() as conn:  # staff still learn what to fix; the data stays as it was
             _replace_issues(conn, source, result.run_id, results, extra)
             _finish(conn, result.run_id, result)
+    return all_issues
 
 
 def _write(engine, source, vault, result, workbook, results, extra, incoming, allow_mass_delete, when) -> None:

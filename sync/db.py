@@ -21,15 +21,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the mirror; a SQLite file's folder is created when missing."""
+    """An engine for the mirror; a SQLite file's folder is created when missing.
+
+    ``hide_parameters``: a failed statement's error (and so the log) must never carry the
+    row's values, which include phone numbers.
+    """
     if url.startswith("sqlite"):
         database = url.split("///", 1)[1] if "///" in url else ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config() -> Config:

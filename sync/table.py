@@ -57,8 +57,12 @@ def _first_text(row: list[Any], limit: int = 3) -> list[str]:
     return texts[:limit]
 
 
+def _blank(cell: Any) -> bool:
+    return cell in ("", None) or (isinstance(cell, str) and not cell.strip())
+
+
 def is_data_row(row: list[Any]) -> bool:
-    if all(c in ("", None) or (isinstance(c, str) and not c.strip()) for c in row):
+    if all(_blank(c) for c in row):
         return False
     texts = _first_text(row)
     if any(t.startswith(TOTALS) for t in texts):
@@ -83,8 +87,10 @@ def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]
     header = grid.rows[match.index]
     columns = {f: j for j, f in match.columns.items()}
     headers = {f: str(header[j]).strip() for f, j in columns.items()}
+    known = sorted(columns.values())  # a row with nothing under a register's columns (only a 序号) is blank
     table = Table(grid, d, grid.sheet_row(match.index), columns, headers,
-                  [i for i in range(match.index + 1, len(grid.rows)) if is_data_row(grid.rows[i])])
+                  [i for i, row in enumerate(grid.rows) if i > match.index and is_data_row(row)
+                   and not all(_blank(row[j]) for j in known if j < len(row))])
     for name, positions in match.duplicates.items():
         letters = "、".join(get_column_letter(grid.first_col + j) + "列" for j in positions)
         table.issues.append(sheet_issue(grid, ERROR, "duplicate_header",

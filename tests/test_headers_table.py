@@ -158,6 +158,20 @@ def test_non_data_rows_skipped_and_row_numbers_kept():
     assert result.frame["id_number"].tolist() == [a["id_number"], b["id_number"], c["id_number"]]
 
 
+def test_prenumbered_empty_rows_are_blank_rows():
+    # Regression: staff number rows 1..200 in a 序号 column ahead of time; each numbered but
+    # otherwise empty row was read as data and drew one 不能为空 error per required column.
+    rows = rows_of("posts", [record("posts", 0), record("posts", 1)])
+    for n, row in enumerate(rows):
+        row.insert(0, "序号" if n == 0 else n)
+    rows.insert(2, [1.5, "", "", "", ""])  # short rows too
+    rows += [[n] + [""] * 10 for n in range(3, 6)] + [[6, " ", "\u3000"]]
+    result = validate_rows(rows)
+    assert (result.rows, result.valid_rows) == (2, 2)
+    assert result.frame["sheet_row"].tolist() == [2, 4]
+    assert [i.check for i in result.issues] == ["unknown_column"]
+
+
 def test_grid_offset_keeps_sheet_rows_and_cells():
     rows = rows_of("posts", [record("posts", 0, status="空 缺")])
     result = validate_table(extract_table(Grid("岗位", rows, first_row=5, first_col=3)))

@@ -1,0 +1,1 @@
+"""Scheduled syncs, emailed validation reports and annotated workbooks (never imports streamlit)."""

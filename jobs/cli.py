@@ -1,0 +1,135 @@
+"""``python -m jobs``: the scheduler worker, reports sent now, annotated workbooks."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from sync.cli import fail
+
+def _known_errors() -> tuple[type[Exception], ...]:
+    """Errors whose Chinese message is the whole story: shown as one line, no traceback."""
+    from jobs.mail import MailConfigError
+    from jobs.schedule import ScheduleInvalid
+    from sync.crypto import SecretKeyInvalid
+    from sync.grid import SourceUnreadable
+    from sync.service import UnknownSource
+    return SourceUnreadable, UnknownSource, MailConfigError, ScheduleInvalid, SecretKeyInvalid
+
+
+def _run(action):
+    try:
+        return action()
+    except _known_errors() as exc:
+        fail(str(exc))
+    except Exception as exc:  # the database can't be reached or upgraded: one line, no traceback
+        fail(f"无法打开数据库或执行任务（{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}）")
+
+
+def _mirror(config_file: str | None, db_url: str | None):
+    from sync.service import open_mirror
+    return open_mirror(config_file, db_url)
+
+
+def config_options(command):
+    command = click.option("--db", "db_url", help="数据库 URL，如 sqlite:///data/taizhang.db 或 postgresql+psycopg://…")(command)
+    return click.option("--config", "config_file", help="配置文件；默认 taizhang.toml，不存在时用演示配置。")(command)
+
+
+@click.group(invoke_without_command=True,
+             help="台账通定时任务：按计划同步数据源并发送校验报告。不带子命令时等同于 worker。")
+@config_options
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None, db_url: str | None) -> None:
+    ctx.obj = {"config_file": config_file, "db_url": db_url}
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(worker, config_file=config_file, db_url=db_url)
+
+
+def _defaults(config_file: str | None, db_url: str | None) -> tuple[str | None, str | None]:
+    obj = click.get_current_context().find_root().obj or {}
+    return config_file or obj.get("config_file"), db_url or obj.get("db_url")
+
+
+@main.command(help="前台运行定时任务（各数据源的定时同步、每日校验报告）；收到 SIGTERM 或 Ctrl-C 时等正在运行的任务完成后退出。")
+@config_options
+def worker(config_file: str | None, db_url: str | None) -> None:
+    from jobs.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("apscheduler", "alembic"):  # our own lines say what was scheduled and what ran
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    config_file, db_url = _defaults(config_file, db_url)
+    _run(lambda: run_worker(config_file, db_url))
+
+
+def _describe(outgoing) -> str:
+    msg = outgoing.message
+    files = [f"{a.get_filename()}（{len(a.get_content()) // 1024 + 1} KB）" for a in msg.iter_attachments()]
+    return "\n".join([f"收件人：{msg['To']}", f"主题：{msg['Subject']}", f"附件：{'、'.join(files) or '无'}",
+                      "-" * 40, msg.get_body(("plain",)).get_content().rstrip(), "=" * 40])
+
+
+def _dry_run(mirror, names: list[str] | None) -> None:
+    from jobs.deliveries import pending_retries
+    from jobs.reports import plan_reports
+
+    plan = plan_reports(mirror, names)
+    retries = pending_retries(mirror.engine)
+    click.echo(f"演练：将发送 {len(plan.outgoing)} 封报告、重试 {len(retries)} 封失败邮件（不发送、不记录）\n")
+    for outgoing in plan.outgoing:
+        click.echo(_describe(outgoing))
+    for d in retries:
+        click.echo(f"待重试：#{d.id} {d.subject} → {d.to}（已尝试 {d.attempts} 次：{d.error}）")
+    for note in plan.skipped:
+        click.echo(f"跳过：{note}")
+
+
+STATUS_WORDS = {"sent": "已发送", "outbox": "已写入发件箱", "failed": "失败"}
+
+
+@main.command(help="立即发送校验报告：先重试上次失败的邮件，再给各街道发报告、给督导发全市汇总。")
+@config_options
+@click.option("--source", "names", multiple=True,
+              help="只发送这个数据源所在街道的报告（可重复）；指定后不发全市汇总。")
+@click.option("--dry-run", is_flag=True, help="只显示将要发送的邮件，不发送、不记录。")
+def report(config_file: str | None, db_url: str | None, names: tuple[str, ...], dry_run: bool) -> None:
+    from jobs.reports import send_reports
+    from sync.registry import list_sources
+    from sync.service import UnknownSource
+
+    config_file, db_url = _defaults(config_file, db_url)
+
+    def go():
+        mirror = _mirror(config_file, db_url)
+        missing = sorted(set(names) - {s.name for s in list_sources(mirror.engine, list(names))})
+        if missing:
+            raise UnknownSource(f"没有名为“{'、'.join(missing)}”的数据源")
+        if dry_run:
+            return _dry_run(mirror, list(names) or None)
+        return send_reports(mirror, list(names) or None)
+
+    outcome = _run(go)
+    if dry_run:
+        return
+    for d in outcome.deliveries:
+        click.echo(f"{STATUS_WORDS[d.status]}：{d.subject} → {d.to}" + (f"（{d.error}）" if d.error else ""))
+    for note in outcome.skipped:
+        click.echo(f"跳过：{note}")
+    if outcome.failed:
+        fail(f"{len(outcome.failed)} 封邮件发送失败：{outcome.failed[0].error}。失败的邮件已记录，下次发送报告时自动重试", 1)
+
+
+@main.command(help="生成批注工作簿：复制数据源的工作簿，把有错误的单元格标红、有警告的标黄并附批注（原文件不改动）。")
+@click.argument("source")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="输出文件（.xlsx；.xlsm 源文件可输出 .xlsm 保留宏）。")
+@config_options
+def annotate(source: str, out: str, config_file: str | None, db_url: str | None) -> None:
+    from jobs.annotate import annotate_source
+
+    config_file, db_url = _defaults(config_file, db_url)
+    written = _run(lambda: annotate_source(_mirror(config_file, db_url), source, Path(out)))
+    click.echo(f"已写入批注工作簿：{written}")

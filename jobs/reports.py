@@ -1,0 +1,173 @@
+"""Validation reports: one mail per street to its sources' recipients, a digest to supervisors.
+
+The street mail names every cell to fix (the first LIST_LIMIT in the body, all of them in
+the attached workbook); the digest gives supervisors the picture across streets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from jobs.deliveries import Delivery, Outgoing, deliver, retry_failed
+from jobs.mail import Attachment, clean_addresses, compose, open_transport, sender_of
+from jobs.report_data import StreetData, aware, changed_since, last_report_at, streets
+from jobs.schedule import TIMEZONE
+from sync.exports import ISSUE_COLUMNS, issue_rows, issues_workbook, rows_to_xlsx
+from sync.service import Mirror
+
+LIST_LIMIT = 200  # a mail listing thousands of cells is not read; the attachment has them all
+DEFAULT_STALE_DAYS = 30
+STATUS_WORDS = {"ok": "成功", "unchanged": "未变化", "held": "已暂停（镜像未更新）", "failed": "失败"}
+DIGEST_COLUMNS = ("区", "街道", "数据源", "读取行数", "合格行数", "错误", "警告", "最近成功同步", "超期未更新的工作表", "同步异常")
+
+
+def _when(moment: datetime | None) -> str:
+    moment = aware(moment)
+    return moment.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
+                        autoescape=select_autoescape(["html.j2"]), undefined=StrictUndefined,
+                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+TEMPLATES.filters["when"] = _when
+TEMPLATES.filters["status"] = lambda s: STATUS_WORDS.get(s, s)
+
+
+def render(name: str, **context: Any) -> tuple[str, str]:
+    """The (plain text, HTML) pair of a report template."""
+    return (TEMPLATES.get_template(f"{name}.txt.j2").render(**context),
+            TEMPLATES.get_template(f"{name}.html.j2").render(**context))
+
+
+def street_subject(data: StreetData, day: date) -> str:
+    errors, warnings = data.count("error"), data.count("warning")
+    found = f"错误 {errors} 处" + (f"，警告 {warnings} 处" if warnings else "") if errors or warnings else "未发现问题"
+    failed = f"，{len(data.failed_sources)} 个数据源同步异常" if data.failed_sources else ""
+    return f"【台账通】{data.street} 台账校验报告 {day:%Y-%m-%d}：{found}{failed}"
+
+
+def skip_reason(mirror: Mirror, data: StreetData) -> str | None:
+    """Why this street gets no report now (None: it gets one), by its sources' ``notify_on``."""
+    if not data.recipients:
+        return "未设置收件人"
+    changed = None
+    for source in data.sources:
+        mode = source.notify_on or "issues"
+        if mode == "always":
+            return None
+        if mode == "issues" and (source.name in data.failed_sources or any(
+                i["source"] == source.name and i["severity"] in ("error", "warning") for i in data.issues)):
+            return None
+        if mode == "changes":
+            if changed is None:
+                changed = changed_since(mirror.engine, data, last_report_at(mirror.engine, data.street))
+            if changed:
+                return None
+    modes = sorted({s.notify_on or "issues" for s in data.sources})
+    return f"notify_on={'/'.join(modes)}：" + ("没有错误、警告或同步异常" if "changes" not in modes else "上次报告后没有变化")
+
+
+def _split(data: StreetData, severity: str) -> tuple[list[dict[str, Any]], int]:
+    found = [i for i in data.issues if i["severity"] == severity]
+    return found[:LIST_LIMIT], max(len(found) - LIST_LIMIT, 0)
+
+
+def street_message(data: StreetData, sender: str, now: datetime) -> Outgoing:
+    errors, more_errors = _split(data, "error")
+    warnings, more_warnings = _split(data, "warning")
+    text, html = render("street", data=data, now=now, errors=errors, more_errors=more_errors, warnings=warnings,
+                        more_warnings=more_warnings, multi=len(data.sources) > 1, limit=LIST_LIMIT)
+    attachment = Attachment(f"台账问题清单_{data.street}_{now:%Y-%m-%d}.xlsx", issues_workbook(data.issues))
+    return Outgoing("street", data.street,
+                    compose(sender, data.recipients, street_subject(data, now.date()), text, html, [attachment]))
+
+
+def digest_rows(all_streets: list[StreetData], now: datetime, stale_days: int) -> list[dict[str, Any]]:
+    stale_before = now - timedelta(days=stale_days)
+    rows = []
+    for data in all_streets:
+        counts = data.datasets()
+        last_ok = [aware(s.last_ok_at) for s in data.sources if s.last_ok_at]
+        rows.append({"district": data.district, "street": data.street, "sources": len(data.sources),
+                     "rows": sum(c["rows"] for c in counts), "valid_rows": sum(c["valid_rows"] for c in counts),
+                     "errors": data.count("error"), "warnings": data.count("warning"),
+                     "last_ok": max(last_ok) if last_ok else None,
+                     "stale": [s["sheet"] for s in data.sheets if s["changed_at"] and s["changed_at"] < stale_before],
+                     "problems": [f"{name}：{STATUS_WORDS[data.runs[name]['status']]}，{data.runs[name]['message']}"
+                                  for name in data.failed_sources]})
+    return rows
+
+
+def digest_message(all_streets: list[StreetData], supervisors: list[str], sender: str, now: datetime,
+                   stale_days: int) -> Outgoing:
+    rows = digest_rows(all_streets, now, stale_days)
+    totals = {k: sum(r[k] for r in rows) for k in ("rows", "valid_rows", "errors", "warnings")}
+    text, html = render("digest", rows=rows, totals=totals, now=now, stale_days=stale_days)
+    table = [[r["district"], r["street"], r["sources"], r["rows"], r["valid_rows"], r["errors"], r["warnings"],
+              _when(r["last_ok"]), "、".join(r["stale"]), "；".join(r["problems"])] for r in rows]
+    workbook = rows_to_xlsx({"街道汇总": (DIGEST_COLUMNS, table),
+                             "问题清单": ([t for _k, t in ISSUE_COLUMNS], issue_rows(i for s in all_streets for i in s.issues))})
+    subject = (f"【台账通】全市台账校验汇总 {now:%Y-%m-%d}：{len(rows)} 个街道，"
+               f"错误 {totals['errors']} 处，警告 {totals['warnings']} 处")
+    return Outgoing("digest", None, compose(sender, supervisors, subject, text, html,
+                                            [Attachment(f"台账问题清单_全市_{now:%Y-%m-%d}.xlsx", workbook)]))
+
+
+@dataclass
+class ReportPlan:
+    outgoing: list[Outgoing] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "street: reason"
+
+
+def plan_reports(mirror: Mirror, names: list[str] | None = None, now: datetime | None = None) -> ReportPlan:
+    """The messages a report run sends now; with ``names`` only those sources' streets, no digest."""
+    now = now or datetime.now(TIMEZONE)
+    sender = sender_of(mirror.config.smtp)
+    plan = ReportPlan()
+    all_streets = streets(mirror.engine, names)
+    for data in all_streets:
+        reason = skip_reason(mirror, data)
+        if reason:
+            plan.skipped.append(f"{data.street}：{reason}")
+        else:
+            plan.outgoing.append(street_message(data, sender, now))
+    if names is None:
+        to = clean_addresses(mirror.config.reports.get("supervisors"))
+        if to:
+            stale = int(mirror.config.reports.get("stale_days", DEFAULT_STALE_DAYS))
+            plan.outgoing.append(digest_message(all_streets, to, sender, now, stale))
+        else:
+            plan.skipped.append("全市汇总：[reports] 未设置 supervisors")
+    return plan
+
+
+@dataclass
+class ReportOutcome:
+    deliveries: list[Delivery]
+    skipped: list[str]
+
+    @property
+    def failed(self) -> list[Delivery]:
+        return [d for d in self.deliveries if d.status == "failed"]
+
+    def summary(self) -> str:
+        count = {s: sum(d.status == s for d in self.deliveries) for s in ("sent", "outbox", "failed")}
+        return (f"已发送 {count['sent']} 封，写入发件箱 {count['outbox']} 封，失败 {count['failed']} 封"
+                + (f"；跳过：{'；'.join(self.skipped)}" if self.skipped else ""))
+
+
+def send_reports(mirror: Mirror, names: list[str] | None = None) -> ReportOutcome:
+    """Retry earlier failures, then send this run's reports; every attempt is recorded."""
+    transport = open_transport(mirror.config.smtp)
+    try:
+        done = retry_failed(mirror.engine, transport)
+        plan = plan_reports(mirror, names)
+        done += deliver(mirror.engine, transport, plan.outgoing)
+    finally:
+        transport.close()
+    return ReportOutcome(done, plan.skipped)

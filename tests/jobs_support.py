@@ -1,0 +1,136 @@
+"""Set-up for the jobs tests: a street's register synced into a real mirror, a real SMTP server
+(aiosmtpd on 127.0.0.1), and the parsing of what arrived."""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from sync.service import Mirror, open_mirror, sync_sources
+from tests.registers import make_id, roster_row, toml_value, wish_row, write_config, write_register
+
+BAD_CHECK_ID = make_id(20)[:17] + ("0" if make_id(20)[17] != "0" else "1")
+LONG_WISH = "需要有人每周帮忙买菜，联系我儿子13912345678。" + "请" * 200
+PERSONAL = [make_id(n, male=n % 2 == 1) for n in range(1, 8)] + [BAD_CHECK_ID, "13912345678"] + \
+    [f"138{n:08d}" for n in range(1, 8)]
+FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
+FULL_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def messy_register(path: Path) -> Path:
+    """Five good members, a bad phone (D8), a bad ID check digit (B9); a wish too long (D3, with a
+    phone inside) and one claimed by nobody on the roster (G4, a warning)."""
+    return write_register(path, [roster_row(n) for n in range(1, 6)]
+                          + [roster_row(6, 联系电话="1381234567"), roster_row(7, 身份证号=BAD_CHECK_ID)],
+                          [wish_row(1, 心愿内容=LONG_WISH), wish_row(2, 认领人="王五")])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every envelope it is given."""
+
+    def __init__(self):
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        return [message_from_bytes(e.original_content or e.content, policy=default) for e in self.envelopes]
+
+
+@contextmanager
+def smtp_server(port: int | None = None) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
+    controller.start()
+    inbox.port = controller.port
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def attachment(msg: EmailMessage) -> tuple[str, bytes]:
+    part = next(msg.iter_attachments())
+    return part.get_filename(), part.get_content()
+
+
+def everything_readable(raw: bytes) -> str:
+    """The raw message plus every decoded part, plus the XML inside attached workbooks."""
+    msg = message_from_bytes(raw, policy=default)
+    texts = [raw.decode("ascii", errors="replace")]
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        content = part.get_content()
+        if isinstance(content, bytes):
+            with zipfile.ZipFile(io.BytesIO(content)) as z:
+                texts += [z.read(n).decode("utf-8", errors="replace") for n in z.namelist()]
+        else:
+            texts.append(content)
+    return "\n".join(texts)
+
+
+@dataclass
+class Street:
+    """One street office: its workbook, a config naming it, and the mirror they make."""
+
+    tmp: Path
+    db_url: str
+    book: Path
+    config: Path
+    source: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # [reports], [smtp]
+    mirrors: list[Mirror] = field(default_factory=list)
+
+    def configure(self, smtp: dict[str, Any] | None = None, reports: dict[str, Any] | None = None,
+                  **source: Any) -> None:
+        """Rewrite the config: the given tables replace their predecessors, source keys are merged."""
+        self.source.update(source)
+        self.tables.update({k: v for k, v in (("reports", reports), ("smtp", smtp)) if v is not None})
+        extra = "".join(f"\n[{name}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in table.items())
+                        for name, table in self.tables.items() if table)
+        write_config(self.config, self.db_url, [self.source], extra)
+
+    def mirror(self) -> Mirror:
+        self.mirrors.append(open_mirror(str(self.config)))
+        return self.mirrors[-1]
+
+    def sync(self):
+        return sync_sources(self.mirror(), force=True)[0]
+
+    def send(self, names: list[str] | None = None):
+        from jobs.reports import send_reports
+        return send_reports(self.mirror(), names)
+
+    def close(self) -> None:
+        for m in self.mirrors:
+            m.engine.dispose()
+
+
+def make_street(tmp_path: Path, db_url: str, **source: Any) -> Street:
+    book = messy_register(tmp_path / "shangzhan.xlsx")
+    street = Street(tmp_path, db_url, book, tmp_path / "taizhang.toml",
+                    {"name": "shangzhan", "street": "上站街道", "district": "城区", "kind": "excel",
+                     "path": str(book), "recipients": ["staff@shangzhan.example.org"]})
+    street.configure(reports={"supervisors": ["boss@city.example.org"]}, **source)
+    return street

@@ -64,10 +64,8 @@ def _blank(cell: Any) -> bool:
 def is_data_row(row: list[Any]) -> bool:
     if all(_blank(c) for c in row):
         return False
-    texts = _first_text(row)
-    if any(t.startswith(TOTALS) for t in texts):
-        return False
-    if any(t.startswith(FOOTERS) for t in _first_text(row, limit=len(row))):
+    texts = _first_text(row)  # a label leads its row: a note that says 审核人… further right is data
+    if any(t.startswith(TOTALS + FOOTERS) for t in texts):
         return False
     return not any(isinstance(c, str) and c.lstrip().startswith(EXAMPLE_MARK) for c in row)
 

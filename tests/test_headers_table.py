@@ -81,6 +81,12 @@ DATA_ROW_CASES = [
     (["【示例】110105194912310021", "张三"], False),
     ([0, "", ""], True),  # a number is data
     (["合作社", "张三"], True),  # starts like 合计 but is not
+    (["填表人：", "王五", "审核人：", "赵六", "填报日期：", "2020-08-31"], False),
+    # Regression: a footer word in any cell dropped the row without a word, so a member whose
+    # 备注 read 审核人：… or whose 工作单位 began 制表… vanished from the register.
+    (["11010519491231002X", "张三", "女", "13812345678", "市政府", "", "德胜街社区", "", "2020-08-10", "",
+      "审核人：李书记已确认"], True),
+    (["11010519491231002X", "张三", "女", "13812345678", "制表厂", "", "德胜街社区"], True),
 ]
 
 

@@ -73,3 +73,35 @@ def run(config_file: str | None, db_url: str | None, names: tuple[str, ...], for
         click.echo(f"{r.source:<15}{STATUS_WORDS[r.status]:<6}{r.rows_read:>9}{r.inserted:>9}{r.updated:>9}"
                    f"{r.deleted:>9}{r.errors:>9}{r.warnings:>9}  {r.message}（{r.seconds:.2f} 秒）")
     sys.exit(1 if any(r.status in ("held", "failed") for r in results) else 0)
+
+
+@main.command(help="生成演示数据：每个街道一个 xlsx 台账（含故意埋下的各类错误），以及数据源配置 taizhang.toml。")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="输出目录。")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True),
+              help="规模，默认 0.01（4 个街道、约 750 行）；1 约为全市 3.6 万名党员、3.5 万个微心愿、2000 个服务岗（18 个街道）。")
+@click.option("--seed", type=int, help="随机种子，默认 2020；种子相同，生成的文件也相同。")
+def demo(out: str, scale: float | None, seed: int | None) -> None:
+    from pathlib import Path
+
+    from sync.demo import generate_city, write_sources_toml
+
+    given = {"scale": scale, "seed": seed}
+    files = generate_city(Path(out), **{k: v for k, v in given.items() if v is not None})
+    for f in files:
+        click.echo(f"{f.path}：{f.district}{f.street}，名册 {f.rows['roster']} 行，"
+                   f"微心愿 {f.rows['wishes']} 行，服务岗 {f.rows['posts']} 行")
+    click.echo(f"数据源配置：{write_sources_toml(files, Path(out) / 'taizhang.toml')}")
+
+
+@main.command(help="生成空白台账模板（xlsx）：表头批注、下拉列表、日期和数字限制、示例行和填表说明。")
+@click.argument("dataset", type=click.Choice([*DATASETS, "all"]))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="输出文件（.xlsx）。")
+@click.option("--street", help="街道名称，写进标题行。")
+@click.option("--communities", help="本街道的社区，用逗号分隔；给出后“社区”列提供下拉选择。")
+def template(dataset: str, out: str, street: str | None, communities: str | None) -> None:
+    from sync.template import parse_communities, write_template
+
+    if not out.lower().endswith(".xlsx"):
+        fail(f"模板文件名应以 .xlsx 结尾：{out}")
+    datasets = list(DATASETS) if dataset == "all" else [dataset]
+    click.echo(f"已生成模板：{write_template(out, datasets, street, parse_communities(communities))}")

@@ -182,6 +182,26 @@ def test_equal_looking_cells_normalise_on_their_own(cells, bad_rows):
     assert all(i.check == "integer_invalid" and i.value in ("TRUE", "FALSE") for i in result.issues)
 
 
+def _error_cells() -> list[list]:
+    return rows_of("wishes", [record("wishes", 0, wisher_phone="#N/A", category="#REF!")])
+
+
+def test_formula_errors_in_csv_are_reported(tmp_path):
+    path = tmp_path / "wishes.csv"
+    path.write_text("\n".join(",".join(str(c) for c in row) for row in _error_cells()), encoding="gbk")
+    [result] = validate_workbook(read_file(path))
+    assert [(i.cell, i.check) for i in result.issues] == [("D2", "formula_error"), ("F2", "formula_error")]
+    assert ["#N/A" in i.message for i in result.issues] == [True, False]
+
+
+@pytest.mark.xfail(strict=True, reason="python-calamine 0.9.1 hands error cells back as empty strings, "
+                                       "so #N/A in an optional xlsx column passes as blank")
+def test_formula_errors_in_xlsx_are_reported(tmp_path):
+    path = write_xlsx(tmp_path / "wishes.xlsx", {"微心愿": _error_cells()})  # openpyxl writes them as error cells
+    [result] = validate_workbook(read_file(path))
+    assert [(i.cell, i.check) for i in result.issues] == [("D2", "formula_error"), ("F2", "formula_error")]
+
+
 def test_messy_workbook_end_to_end(tmp_path):
     """domain.md's messy sheet, written with real cell types, read through calamine."""
     good = [

@@ -1,7 +1,45 @@
-"""台账通 — the Streamlit entry point (a router; pages live in pages/)."""
+"""台账通 — the Streamlit entry point: a login gate in front of a router over pages/."""
 
 import streamlit as st
 
+from pages.common import current_user, get_mirror, sign_out
+from sync.grid import SourceUnreadable
+from sync.users import ROLES
+
 st.set_page_config(page_title="台账通", page_icon="📋", layout="wide")
-st.title("台账通")
-st.write("街道台账的校验与同步。")
+
+# section -> (file, URL path, title, icon, the one role that sees it or None for every role).
+# URL paths differ from the file names on purpose: while no session has called st.navigation
+# yet, Streamlit treats pages/ as an old-style page folder and would run pages/x.py for /x
+# directly, skipping this gate; an unknown path lands here instead.
+PAGES = {
+    "看板": [("pages/overview.py", "dashboard", "总览", ":material/dashboard:", None),
+             ("pages/street.py", "streets", "街道", ":material/location_city:", None),
+             ("pages/wishes.py", "micro-wishes", "微心愿", ":material/volunteer_activism:", None),
+             ("pages/posts.py", "service-posts", "志愿服务岗", ":material/badge:", None)],
+    "数据": [("pages/quality.py", "data-quality", "数据质量", ":material/fact_check:", None),
+             ("pages/runs.py", "sync-runs", "同步记录", ":material/sync:", None)],
+    "管理": [("pages/sources.py", "data-sources", "数据源管理", ":material/table_view:", "admin"),
+             ("pages/users.py", "accounts", "用户管理", ":material/group:", "admin")],
+}
+
+try:
+    get_mirror()
+except SourceUnreadable as exc:  # a broken configuration file: say what to fix, no traceback
+    st.error(str(exc))
+    st.stop()
+
+user = current_user()
+if user is None:
+    st.navigation([st.Page("pages/login.py", title="登录", icon=":material/login:", url_path="signin")],
+                  position="hidden").run()
+else:
+    sections = {section: [st.Page(path, title=title, icon=icon, url_path=url, default=url == "dashboard")
+                          for path, url, title, icon, role in pages if role in (None, user.role)]
+                for section, pages in PAGES.items()}
+    page = st.navigation({s: p for s, p in sections.items() if p})
+    with st.sidebar:
+        where = "全部街道" if user.scope is None else "、".join(user.scope)
+        st.caption(f"{user.display_name or user.username}｜{ROLES[user.role]}｜{where}")
+        st.button("退出登录", on_click=sign_out, icon=":material/logout:")
+    page.run()

@@ -1,0 +1,211 @@
+"""What every page shares: the mirror (opened once per process), the signed-in user, cached
+queries, place and period filters, Chinese labels and safe downloads. Pages stay thin."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
+from schemas import DATASETS
+from sync.exports import rows_to_xlsx, safe_cell
+from sync.queries import overview
+from sync.queries.quality import run_history
+from sync.queries.scope import Streets
+from sync.registry import list_sources
+from sync.service import Mirror, open_mirror, sync_sources
+from sync.settings import data_dir, setting
+from sync.template import build_template
+from sync.users import ROLES, User, ensure_admin, get_user
+
+CACHE_SECONDS = 30  # dashboards are at most this stale; a sync from the app clears them at once
+LIVE_EVERY = "60s"
+TIMEZONE = "Asia/Shanghai"
+LABELS = {"district": "区县", "street": "街道", "community": "社区", "grid": "网格", "members": "报到人数",
+          "wishes": "微心愿", "claimed": "已认领", "completed": "已完成", "posts": "服务岗", "staffed": "在岗",
+          "vacant": "空缺", "revoked": "撤销", "activities": "活动次数", "service_hours": "服务时长（小时）",
+          "claim_rate": "认领率", "completion_rate": "完成率", "month": "月份", "raised": "提出",
+          "post_type": "岗位类型", "days_to_claim": "平均认领天数", "days_to_complete": "平均完成天数",
+          "waiting": "待认领超30天", "bucket": "用时", "claim": "认领", "complete": "完成", "category": "心愿类别",
+          "status": "状态", "source": "数据源", "sheet": "工作表", "dataset": "台账", "rows": "行数",
+          "changed_at": "内容最后变化", "synced_at": "最后读取", "severity": "级别", "check": "检查项",
+          "issues": "问题数", "errors": "错误", "warnings": "警告", "trigger": "触发方式", "started_at": "开始时间",
+          "finished_at": "结束时间", "rows_read": "读取", "inserted": "新增", "updated": "更新", "deleted": "删除",
+          "message": "说明", "name": "名称", "kind": "类型", "enabled": "启用", "schedule": "定时",
+          "last_ok_at": "最后成功", "last_status": "最近结果", "last_run_at": "最近同步", "last_message": "最近说明"}
+
+
+def _release(mirror: Mirror) -> None:
+    mirror.engine.dispose()
+
+
+@st.cache_resource(show_spinner="正在准备数据库（首次启动会读取并校验全部数据源）…", on_release=_release)
+def _open(config: str | None, database: str | None, folder: str) -> Mirror:
+    mirror = open_mirror()
+    ensure_admin(mirror.engine)
+    if run_history(mirror.engine, None, limit=1).empty:  # a fresh database: fill it once, now
+        sync_sources(mirror, trigger="app")
+    return mirror
+
+
+@st.cache_resource(on_release=stop_embedded_scheduler)
+def _scheduler(config: str | None, database: str | None) -> object:
+    """The schedules in this process (unless TAIZHANG_EMBEDDED_WORKER=0); one per process."""
+    return start_embedded_scheduler(config, database)
+
+
+def get_mirror() -> Mirror:
+    """The process's mirror, per configuration (so tests with other settings get their own)."""
+    config, database = setting("TAIZHANG_CONFIG"), setting("TAIZHANG_DATABASE_URL")
+    mirror = _open(config, database, str(data_dir()))
+    _scheduler(config, database)
+    return mirror
+
+
+def sign_in(user: User) -> None:
+    st.session_state["auth"] = {"username": user.username, "since": time.time()}
+
+
+def sign_out(reason: str | None = None) -> None:
+    st.session_state.pop("auth", None)
+    if reason:
+        st.session_state["auth_message"] = reason
+
+
+def current_user() -> User | None:
+    """The signed-in user, re-read every run so a disabled account or a new role applies at once."""
+    auth = st.session_state.get("auth")
+    if not auth:
+        return None
+    if time.time() - auth["since"] > float(setting("TAIZHANG_SESSION_MINUTES") or 480) * 60:
+        sign_out("登录已过期，请重新登录")
+        return None
+    user = get_user(get_mirror().engine, auth["username"])
+    if user is None or not user.active:
+        sign_out("账号已停用，请联系管理员")
+        return None
+    return user
+
+
+def require_user(role: str | None = None) -> User:
+    """The signed-in user; stops the page when the user lacks the role (pages of other roles)."""
+    user = current_user()
+    if user is None or (role is not None and user.role != role):
+        st.error(f"此页面仅限{ROLES.get(role or '', '已登录用户')}使用")
+        st.stop()
+    return user
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _cached(module: str, name: str, database: str, params: dict[str, Any]) -> Any:
+    return getattr(importlib.import_module(module), name)(get_mirror().engine, **params)
+
+
+def cached(query: Callable[..., Any], **params: Any) -> Any:
+    """A query from sync.queries, its result cached for CACHE_SECONDS per database and parameters."""
+    database = get_mirror().engine.url.render_as_string(hide_password=True)
+    return _cached(query.__module__, query.__name__, database, params)
+
+
+def place_filters(user: User, *, period: bool = True) -> tuple[Streets, date | None, date | None]:
+    """District, street and period pickers limited to the user's streets; returns the effective scope."""
+    places = cached(overview.places, streets=user.scope)
+    columns = st.columns(3 if period else 2)
+    districts = columns[0].multiselect("区县", sorted(places["district"].unique()), placeholder="全部区县")
+    options = places[places["district"].isin(districts)] if districts else places
+    chosen = columns[1].multiselect("街道", options["street"].tolist(), placeholder="全部街道")
+    streets = tuple(chosen) if chosen else (tuple(options["street"]) if districts else user.scope)
+    if user.scope is not None:
+        streets = tuple(s for s in streets if s in user.scope)
+    start, end = _period(columns[2]) if period else (None, None)
+    return streets, start, end
+
+
+def _period(column: Any) -> tuple[date | None, date | None]:
+    today = date.today()
+    choice = column.selectbox("时间段", ["全部时间", "今年", "近12个月", "自定义"])
+    if choice == "今年":
+        return date(today.year, 1, 1), today
+    if choice == "近12个月":
+        return today - timedelta(days=365), today
+    if choice == "自定义":
+        picked = column.date_input("起止日期", (today - timedelta(days=90), today))
+        return (picked[0], picked[-1]) if picked else (None, None)
+    return None, None
+
+
+def zh(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns renamed to their Chinese labels."""
+    return frame.rename(columns=LABELS)
+
+
+def local_time(values: pd.Series) -> pd.Series:
+    """Stored UTC times as Beijing time text."""
+    return pd.to_datetime(values, utc=True).dt.tz_convert(TIMEZONE).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+
+
+def sheet_link(spreadsheet: str | None) -> str | None:
+    """A Google Sheet's address from the registry's key or link (None for file sources)."""
+    if not spreadsheet:
+        return None
+    if spreadsheet.startswith("https://"):
+        return spreadsheet
+    return f"https://docs.google.com/spreadsheets/d/{spreadsheet}/edit"
+
+
+def _template(street: str | None) -> bytes:
+    sources = list_sources(get_mirror().engine)
+    communities = sorted({c for s in sources if s.street == street for c in s.communities or ()})
+    buffer = io.BytesIO()
+    build_template(list(DATASETS), street, communities).save(buffer)
+    return buffer.getvalue()
+
+
+def template_download(user: User) -> None:
+    """The blank register template, with the street's communities as a dropdown for staff of one street."""
+    street = user.scope[0] if user.scope and len(user.scope) == 1 else None
+    st.download_button("下载台账模板（名册、微心愿、志愿服务岗）", lambda: _template(street),
+                       f"{street or ''}台账模板.xlsx", key="template", on_click="ignore")
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.map(safe_cell).to_csv(index=False).encode("utf-8-sig")  # BOM: Excel/WPS read UTF-8
+
+
+def _xlsx(title: str, frame: pd.DataFrame) -> bytes:
+    plain = frame.astype(object).where(frame.notna(), None)
+    return rows_to_xlsx({title: ([str(c) for c in plain.columns], plain.itertuples(index=False, name=None))})
+
+
+def downloads(title: str, make: Callable[[], pd.DataFrame], key: str) -> None:
+    """CSV and Excel buttons; the file is built when clicked, every text cell formula-safe."""
+    left, right = st.columns(2)
+    left.download_button("下载 CSV", lambda: _csv(make()), f"{title}.csv", "text/csv", key=f"{key}-csv",
+                         on_click="ignore")
+    right.download_button("下载 Excel", lambda: _xlsx(title, make()), f"{title}.xlsx",
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
+                          on_click="ignore")
+
+
+STATUS_WORDS = {"ok": "成功", "unchanged": "未变化", "held": "已暂停", "failed": "失败", "running": "进行中",
+                "skipped": "已跳过"}
+
+
+def run_sync(mirror: Mirror, names: list[str], *, force: bool = False, allow_mass_delete: bool = False) -> None:
+    """Sync sources now, as the worker would (same function, same per-source lock), showing progress."""
+    with st.status("正在同步…", expanded=True) as status:
+        results = sync_sources(mirror, names, force=force, allow_mass_delete=allow_mass_delete, trigger="app",
+                               progress=status.write)
+        for r in results:
+            status.write(f"{r.source}：{STATUS_WORDS[r.status]}。{r.message}")
+        bad = [r for r in results if r.status in ("failed", "held")]
+        status.update(label=f"同步完成：{len(results) - len(bad)} 个成功" + (f"，{len(bad)} 个需要处理" if bad else ""),
+                      state="error" if bad else "complete")
+    st.cache_data.clear()  # dashboards show the new mirror at once

@@ -1,0 +1,38 @@
+"""同步记录: the history of syncs; 立即同步 for one source or all; confirm-and-apply of a held run."""
+
+import streamlit as st
+
+from pages.common import STATUS_WORDS, cached, get_mirror, local_time, require_user, run_sync, zh
+from sync.queries import quality
+from sync.registry import list_sources
+
+TRIGGERS = {"cli": "命令行", "app": "应用", "schedule": "定时"}
+
+user = require_user()
+mirror = get_mirror()
+st.title("同步记录")
+mine = [s for s in list_sources(mirror.engine) if user.scope is None or s.street in user.scope]
+if user.role != "supervisor" and mine:
+    with st.form("sync-now"):
+        names = {f"{s.street}·{s.name}": s.name for s in mine if s.enabled}
+        choice = st.selectbox("数据源", ["全部数据源", *names])
+        force = st.checkbox("即使表格未变化也重新读取和校验")
+        submitted = st.form_submit_button("立即同步", type="primary")
+    if submitted:
+        run_sync(mirror, list(names.values()) if choice == "全部数据源" else [names[choice]], force=force)
+held = quality.held_sources(mirror.engine, user.scope)
+for item in held.itertuples(index=False):
+    with st.container(border=True):
+        st.warning(f"**{item.street}·{item.source}** 的上次同步已暂停，镜像保持不变：{item.message}")
+        if user.is_admin:
+            sure = st.checkbox("我已核对表格，确认这些删除是有意的", key=f"sure-{item.source}")
+            if st.button("确认并应用", key=f"apply-{item.source}", disabled=not sure):
+                run_sync(mirror, [item.source], force=True, allow_mass_delete=True)
+                st.rerun()  # redraw without the warning; the run is in the history below
+        else:
+            st.caption("请核对表格；如确属有意删除，请联系管理员在此页确认并应用。")
+source = st.selectbox("查看", ["全部数据源", *(s.name for s in mine)])
+history = cached(quality.run_history, streets=user.scope, source=None if source == "全部数据源" else source)
+history = history.assign(status=history["status"].map(STATUS_WORDS), trigger=history["trigger"].map(TRIGGERS),
+                         started_at=local_time(history["started_at"]), finished_at=local_time(history["finished_at"]))
+st.dataframe(zh(history.drop(columns=["id"])), hide_index=True)

@@ -1,0 +1,48 @@
+"""用户管理 (admin): create users, set roles and streets, disable accounts, reset passwords."""
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import cached, get_mirror, require_user
+from sync.queries import overview
+from sync.users import ROLES, UserError, create_user, list_users, update_user
+
+me = require_user("admin")
+engine = get_mirror().engine
+st.title("用户管理")
+users = list_users(engine)
+st.dataframe(pd.DataFrame([{"用户名": u.username, "姓名": u.display_name, "角色": ROLES[u.role],
+                            "街道": "、".join(u.streets) if u.role == "staff" else "全部",
+                            "状态": "启用" if u.active else "停用"} for u in users]), hide_index=True)
+streets = list(dict.fromkeys(cached(overview.places, streets=None)["street"]))
+create, edit = st.tabs(["新建用户", "修改用户"])
+with create, st.form("create-user", clear_on_submit=True):
+    username = st.text_input("用户名")
+    display_name = st.text_input("姓名")
+    password = st.text_input("初始密码（至少8位）", type="password")
+    role = st.selectbox("角色", list(ROLES), format_func=ROLES.get, key="new-role")
+    bound = st.multiselect("街道（街道工作人员必填）", streets, key="new-streets")
+    if st.form_submit_button("创建"):
+        try:
+            create_user(engine, username, password, role, bound, display_name)
+        except UserError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"已创建用户“{username}”")
+            st.rerun()
+with edit:
+    names = [u.username for u in users]
+    user = users[names.index(st.selectbox("用户", names))]
+    with st.form("edit-user"):
+        role = st.selectbox("角色", list(ROLES), list(ROLES).index(user.role), format_func=ROLES.get)
+        bound = st.multiselect("街道", sorted(set(streets) | set(user.streets)), list(user.streets))
+        active = st.toggle("启用", user.active)
+        password = st.text_input("新密码（留空不修改）", type="password")
+        if st.form_submit_button("保存修改"):
+            try:
+                update_user(engine, user.username, role=role, streets=bound, active=active, password=password or None)
+            except UserError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"已保存用户“{user.username}”")
+                st.rerun()

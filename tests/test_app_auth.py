@@ -1,0 +1,98 @@
+"""The login gate, sessions, the first start, and the users table."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from sync import settings
+from sync.db import make_engine
+from sync.service import open_mirror
+from sync.users import UserError, authenticate, create_user, ensure_admin, get_user, update_user
+from tests.app_world import (ADMIN_PASSWORD, APP, PASSWORD, apply_env, build_world, own_world,  # noqa: F401
+                             sign_in)
+
+
+@pytest.fixture
+def fresh_world(tmp_path, monkeypatch):
+    """Workbooks and a configuration, but no database yet: a fresh clone's first start."""
+    world = build_world(tmp_path / "city")
+    apply_env(monkeypatch, world)
+    yield world
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    settings._secrets.cache_clear()
+
+
+def test_first_start_creates_the_database_syncs_and_shows_data(fresh_world):
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.text_input] == ["用户名", "密码"] and [b.label for b in at.button] == ["登录"]
+    at = sign_in("admin", ADMIN_PASSWORD)
+    assert {m.label: m.value for m in at.metric}["报到党员"] == "6"
+    at.switch_page("pages/runs.py").run()
+    history = next(d.value for d in at.dataframe if "触发方式" in d.value)
+    assert set(history["触发方式"]) == {"应用"} and len(history) == 3
+
+
+def test_wrong_password_is_refused(own_world):
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.text_input[0].input("admin")
+    at.text_input[1].input("not-the-password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["用户名或密码不正确，或账号已停用"]
+    assert not at.metric
+
+
+def test_session_expires(own_world, monkeypatch):
+    monkeypatch.setenv("TAIZHANG_SESSION_MINUTES", "1")
+    at = sign_in("supervisor")
+    assert at.metric
+    at.session_state["auth"] = {**at.session_state["auth"], "since": time.time() - 61}
+    at.run()
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert any("登录已过期" in i.value for i in at.info)
+
+
+def test_a_disabled_account_is_signed_out_at_once(own_world):
+    at = sign_in("shangzhan")
+    update_user(make_engine(own_world.db_url), "shangzhan", active=False)
+    at.run()
+    assert any("账号已停用" in i.value for i in at.info) and not at.metric
+
+
+def test_sign_out(own_world):
+    at = sign_in("xiazhan")
+    at.sidebar.button[0].click().run()
+    assert [b.label for b in at.button] == ["登录"]
+
+
+def test_generated_admin_password_is_printed_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("TAIZHANG_ADMIN_PASSWORD", raising=False)
+    engine = open_mirror(db_url=f"sqlite:///{tmp_path / 'm.db'}").engine
+    password = ensure_admin(engine)
+    assert password and password in capsys.readouterr().out
+    assert authenticate(engine, "admin", password).role == "admin"
+    assert ensure_admin(engine) is None and capsys.readouterr().out == ""
+
+
+def test_users_rules(tmp_path):
+    engine = open_mirror(db_url=f"sqlite:///{tmp_path / 'm.db'}").engine
+    admin = create_user(engine, "boss", PASSWORD, "admin")
+    assert admin.scope is None and admin.is_admin
+    with pytest.raises(UserError, match="已存在"):
+        create_user(engine, "boss", PASSWORD, "supervisor")
+    with pytest.raises(UserError, match="至少 8 位"):
+        create_user(engine, "short", "1234", "supervisor")
+    with pytest.raises(UserError, match="至少要绑定一个街道"):
+        create_user(engine, "staff", PASSWORD, "staff")
+    with pytest.raises(UserError, match="至少要保留一个启用的管理员"):
+        update_user(engine, "boss", active=False)
+    staff = create_user(engine, "staff", PASSWORD, "staff", ["上站街道"])
+    assert staff.scope == ("上站街道",)
+    assert update_user(engine, "staff", role="supervisor").streets == ()
+    assert authenticate(engine, "staff", "wrong-password") is None and authenticate(engine, "ghost", PASSWORD) is None
+    assert get_user(engine, "staff").role == "supervisor"

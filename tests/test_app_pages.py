@@ -1,0 +1,122 @@
+"""Every page for every role, through the real app (AppTest), on a mirror filled by a real sync."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app_world import app_env, rendered, shared_world, sign_in  # noqa: F401 - fixtures
+
+READER_PAGES = {"pages/overview.py": "总览", "pages/street.py": "街道", "pages/wishes.py": "微心愿",
+                "pages/posts.py": "志愿服务岗", "pages/quality.py": "数据质量", "pages/runs.py": "同步记录"}
+ADMIN_PAGES = {"pages/sources.py": "数据源管理", "pages/users.py": "用户管理"}
+ROLES = ("admin", "supervisor", "shangzhan", "xiazhan")
+OTHER_STREETS = {"shangzhan": ("下站街道", "新源街道"), "xiazhan": ("上站街道",)}
+OTHER_NAMES = {"shangzhan": ("赵下站", "钱下站", "孙新源", "XZ-001", "XY-001"),
+               "xiazhan": ("张上站", "李上站", "王上站", "SZ-001", "错号码")}
+
+
+def open_page(username: str, page: str):
+    at = sign_in(username)
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("username", ROLES)
+@pytest.mark.parametrize("page", READER_PAGES)
+def test_every_role_sees_every_reader_page(app_env, username, page):
+    at = open_page(username, page)
+    assert [t.value for t in at.title] == [READER_PAGES[page]]
+    text = rendered(at)
+    for full in (n for ids in app_env.ids.values() for n in ids):
+        assert full not in text  # ID numbers are masked for everyone by default
+    for other in OTHER_NAMES.get(username, ()) + OTHER_STREETS.get(username, ()):
+        assert other not in text, f"{username} saw {other} on {page}"
+    if page == "pages/street.py":  # the check above can see names: the own street's are there
+        assert ("赵下站" if username == "xiazhan" else "张上站") in text
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_pages(app_env, page):
+    at = open_page("admin", page)
+    assert [t.value for t in at.title] == [ADMIN_PAGES[page]]
+
+
+@pytest.mark.parametrize("username", ("supervisor", "shangzhan"))
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_pages_are_not_in_other_roles_navigation(app_env, username, page):
+    at = sign_in(username)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page)
+
+
+def test_overview_shows_the_measures(app_env):
+    at = sign_in("admin")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["报到党员"] == "6"  # 上站 3 (its fourth row has a bad ID), 下站 2, 新源 1
+    assert metrics["微心愿"] == "12" and metrics["已认领"] == "6" and metrics["已完成"] == "3"
+    assert metrics["在岗 / 空缺"] == "3 / 3" and metrics["开展活动"] == "108 次"
+    by_street = next(d.value for d in at.dataframe if "报到人数" in d.value and "社区" not in d.value
+                     and "街道" in d.value)
+    assert by_street.set_index("街道")["报到人数"].to_dict() == {"上站街道": 3, "下站街道": 2, "新源街道": 1}
+
+
+def test_overview_for_street_staff_counts_only_their_street(app_env):
+    at = sign_in("shangzhan")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["报到党员"] == "3" and metrics["微心愿"] == "4"
+    assert at.multiselect[1].options == ["上站街道"]
+
+
+def test_overview_street_filter(app_env):
+    at = sign_in("supervisor")
+    at.multiselect[1].select("下站街道").run()
+    assert {m.label: m.value for m in at.metric}["报到党员"] == "2"
+
+
+def test_street_page_masks_for_staff_and_reveals_for_admin(app_env):
+    at = open_page("shangzhan", "pages/street.py")
+    roster = next(d.value for d in at.dataframe if "身份证号" in d.value)
+    assert set(roster["姓名"]) == {"张上站", "李上站", "王上站"}
+    assert all("********" in i for i in roster["身份证号"])
+    assert all("****" in p for p in roster["联系电话"])
+    assert not [t for t in at.toggle]  # only admins may unmask
+    admin = open_page("admin", "pages/street.py")
+    admin.toggle[0].set_value(True).run()
+    roster = next(d.value for d in admin.dataframe if "身份证号" in d.value)
+    assert set(roster["身份证号"]) == set(app_env.ids["上站街道"])
+
+
+def test_street_page_search(app_env):
+    at = open_page("supervisor", "pages/street.py")
+    at.selectbox[0].select("城区·下站街道").run()
+    at.text_input[0].input("钱").run()
+    roster = next(d.value for d in at.dataframe if "身份证号" in d.value)
+    assert list(roster["姓名"]) == ["钱下站"]
+    at.text_input[0].input(app_env.ids["下站街道"][0]).run()  # a full ID number finds its member
+    roster = next(d.value for d in at.dataframe if "身份证号" in d.value)
+    assert list(roster["姓名"]) == ["赵下站"]
+
+
+def test_quality_page_lists_the_issue_for_its_street_only(app_env):
+    at = open_page("shangzhan", "pages/quality.py")
+    issues = next(d.value for d in at.dataframe if "问题说明" in d.value)
+    assert list(issues["单元格"]) == ["A5"] and "校验位" in issues["问题说明"][0]
+    assert {m.label: m.value for m in at.metric}["未解决的错误"] == "1"
+    other = open_page("xiazhan", "pages/quality.py")
+    assert {m.label: m.value for m in other.metric}["未解决的错误"] == "0"
+
+
+def test_wishes_page_lists_long_waiting_wishes(app_env):
+    at = open_page("xiazhan", "pages/wishes.py")
+    waiting = next(d.value for d in at.dataframe if "等待天数" in d.value)
+    assert set(waiting["心愿编号"]) == {"XZ-003", "XZ-004", "XY-003", "XY-004"}
+    assert all("****" in p for p in waiting["联系电话"])
+
+
+def test_runs_page_is_read_only_for_supervisors(app_env):
+    supervisor = open_page("supervisor", "pages/runs.py")
+    assert "立即同步" not in [b.label for b in supervisor.button]
+    staff = open_page("shangzhan", "pages/runs.py")
+    assert "立即同步" in [b.label for b in staff.button]
+    assert staff.selectbox[0].options == ["全部数据源", "上站街道·shangzhan"]

@@ -1,0 +1,62 @@
+"""Building a Taizhang scheduler and running it as the worker process (``python -m jobs``)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from typing import TypeVar
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from jobs import tasks
+from jobs.leader import new_holder, release
+from jobs.schedule import TIMEZONE, install_jobs
+
+log = logging.getLogger("taizhang.jobs")
+SchedulerT = TypeVar("SchedulerT", bound=BaseScheduler)
+SYNC_THREADS = 4  # a few sources at once; more only queue on the database and two cores
+SHUTDOWN_WAIT_SECONDS = 600  # a sync or a mail run in flight is allowed this long to finish
+
+
+def build_scheduler(cls: type[SchedulerT], config_file: str | None = None,
+                    db_url: str | None = None) -> tuple[SchedulerT, str]:
+    """A scheduler of ``cls`` with every job registered, and the holder name it leads as."""
+    mirror = tasks.mirror_for(config_file, db_url)
+    # the heartbeat has a thread of its own: long syncs must not let the lease lapse
+    scheduler = cls(timezone=TIMEZONE, executors={"default": ThreadPoolExecutor(SYNC_THREADS),
+                                                  "leader": ThreadPoolExecutor(1)})
+    holder = new_holder()
+    install_jobs(scheduler, mirror, config_file, db_url, holder)
+    tasks.SCHEDULERS[holder] = tasks.Registered(scheduler, mirror)
+    return scheduler, holder
+
+
+def stop_scheduler(scheduler: BaseScheduler) -> None:
+    """Stop taking jobs, let running ones finish, give the lease up."""
+    if scheduler.state != STATE_STOPPED:
+        scheduler.shutdown(wait=False)  # wait=True could deadlock with a job that edits the timetable
+    if not tasks.wait_idle(SHUTDOWN_WAIT_SECONDS):
+        log.warning("仍有任务未完成，已停止等待")
+    for holder, entry in list(tasks.SCHEDULERS.items()):
+        if entry.scheduler is scheduler:
+            del tasks.SCHEDULERS[holder]
+            release(entry.mirror.engine, holder)
+
+
+def run_worker(config_file: str | None = None, db_url: str | None = None) -> None:
+    """Run the schedules in the foreground until SIGTERM or SIGINT; then stop cleanly."""
+    scheduler, holder = build_scheduler(BlockingScheduler, config_file, db_url)
+
+    def on_signal(signum: int, _frame) -> None:
+        if scheduler.state != STATE_STOPPED:
+            log.info("收到 %s：不再开始新任务，等待正在运行的任务完成", signal.Signals(signum).name)
+            scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("定时任务进程已启动：%s", "、".join(f"{j.id}（{j.trigger}）" for j in scheduler.get_jobs()))
+    scheduler.start()
+    stop_scheduler(scheduler)
+    log.info("定时任务进程已停止")

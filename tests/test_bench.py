@@ -1,0 +1,22 @@
+"""The benchmark runs end to end in smoke mode. Never a timed test: no figure is asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bench_smoke_prints_every_figure_and_target():
+    before = (ROOT / "BENCHMARKS.md").read_bytes() if (ROOT / "BENCHMARKS.md").exists() else None
+    done = subprocess.run([sys.executable, "bench/run.py", "--smoke"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for figure in ("floor:", "peer:", "ours: full sync", "ours: unchanged re-sync", "ours: 1% changed re-sync",
+                   "10× data", "| target | required | measured | met |", "overview queries", "by_place"):
+        assert figure in done.stdout, figure
+    assert "rows written" in done.stdout
+    after = (ROOT / "BENCHMARKS.md").read_bytes() if (ROOT / "BENCHMARKS.md").exists() else None
+    assert after == before, "--smoke must leave BENCHMARKS.md alone"

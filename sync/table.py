@@ -19,6 +19,9 @@ from sync.issues import Issue
 TOTALS = ("合计", "总计", "小计")
 FOOTERS = ("填表人", "审核人", "填报日期", "制表", "填报单位", "单位负责人", "负责人签字")
 EXAMPLE_MARK = "【示例】"  # the templates' example row carries this; readers skip it
+GUIDE_SHEET = "填表说明"  # the templates' instructions worksheet
+LISTS_SHEET = "_lists"  # the templates' hidden worksheet of dropdown lists
+TEMPLATE_SHEETS = frozenset({GUIDE_SHEET, LISTS_SHEET})  # not registers: readers skip them silently
 
 
 @dataclass

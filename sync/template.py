@@ -23,10 +23,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas import DATASETS, Dataset
+from sync.table import GUIDE_SHEET, LISTS_SHEET
 from sync.template_content import EXAMPLE_COMMUNITY, example_row, field_choices, write_guide
 
 SHEET_TITLES = {"roster": "报到名册", "wishes": "微心愿", "posts": "志愿服务岗"}
-LISTS_TITLE = "_lists"  # hidden worksheet for dropdown lists too long to write inline
 EXCEL_TEXT_LIMIT = 255  # Excel rejects a longer inline list or validation message
 TITLE_ROW, HEADER_ROW, EXAMPLE_ROW = 1, 2, 3
 READY_ROWS = 5000  # rows below the example that get formats and validation (a big street's roster)
@@ -75,13 +75,13 @@ class Lists:
         if len(inline) + 2 <= EXCEL_TEXT_LIMIT and all("," not in v and '"' not in v for v in values):
             return f'"{inline}"'
         if self.sheet is None:
-            self.sheet = self.book.create_sheet(LISTS_TITLE)
+            self.sheet = self.book.create_sheet(LISTS_SHEET)
             self.sheet.sheet_state = "hidden"
         self.used += 1
         column = get_column_letter(self.used)
         for i, value in enumerate(values, 1):
             self.sheet[f"{column}{i}"] = value
-        return f"'{LISTS_TITLE}'!${column}$1:${column}${len(values)}"
+        return f"'{LISTS_SHEET}'!${column}$1:${column}${len(values)}"
 
 
 def _validation(d: Dataset, name: str, choices: tuple[str, ...], lists: Lists) -> DataValidation | None:
@@ -160,7 +160,7 @@ def build_template(datasets: list[str], street: str | None = None,
     names = tuple(communities or ())
     for dataset in datasets:
         _register_sheet(book, dataset, street, names, lists)
-    write_guide(book.create_sheet("填表说明"), datasets, names, SHEET_TITLES)
+    write_guide(book.create_sheet(GUIDE_SHEET), datasets, names, SHEET_TITLES)
     if lists.sheet is not None:
         book.move_sheet(lists.sheet, len(book.sheetnames) - 1 - book.index(lists.sheet))  # last, out of the way
     return book

@@ -19,7 +19,7 @@ from sync.grid import SourceUnreadable, Workbook
 from sync.issues import Issue
 from sync.normalize import as_text, normalise
 from sync.privacy import mask
-from sync.table import Table, extract_table, sheet_issue
+from sync.table import TEMPLATE_SHEETS, Table, extract_table, sheet_issue
 
 FRAME_DTYPES = {"date": "datetime64[s]", "int": "Int64", "number": "Float64"}
 
@@ -174,7 +174,8 @@ def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: 
         raise SourceUnreadable(f"找不到工作表“{sheet}”（本文件的工作表：{names}）")
     # every worksheet is looked at, even with ``sheet``: the roster may be on another one
     tables: list[Table | SheetResult] = []
-    for grid in workbook.grids:
+    grids = [g for g in workbook.grids if g.title not in TEMPLATE_SHEETS or g.title in (sheets or {}) or g.title == sheet]
+    for grid in grids:
         wanted = (sheets or {}).get(grid.title, dataset)
         if grid.hidden and grid.title not in (sheets or {}) and grid.title != sheet:
             tables.append(_sheet_only(grid.title, [sheet_issue(grid, INFO, "hidden_sheet", "隐藏的工作表，已跳过")]))
@@ -189,4 +190,4 @@ def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: 
                                                               t.column_values("name") or []) if n)
     ctx = Context(roster_names=names, communities=communities)
     return [validate_table(t, ctx) if isinstance(t, Table) else t
-            for grid, t in zip(workbook.grids, tables) if sheet is None or grid.title == sheet]
+            for grid, t in zip(grids, tables) if sheet is None or grid.title == sheet]

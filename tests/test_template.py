@@ -16,7 +16,8 @@ from sync.demo_people import People
 from sync.demo_records import post_records, roster_records, wish_records
 from sync.readers import read_file
 from sync.table import EXAMPLE_MARK
-from sync.template import (EXAMPLE_ROW, HEADER_ROW, LAST_ROW, LISTS_TITLE, SHEET_TITLES, build_template,
+from sync.table import LISTS_SHEET
+from sync.template import (EXAMPLE_ROW, HEADER_ROW, LAST_ROW, SHEET_TITLES, build_template,
                            parse_communities, write_template)
 from sync.validate import validate_workbook
 
@@ -113,9 +114,9 @@ def test_every_enum_and_the_communities_are_dropdowns(tmp_path, communities):
                 assert f"{EXAMPLE_ROW}:" in str(validation.sqref) and str(validation.sqref).endswith(str(LAST_ROW))
             else:
                 assert validation is None or validation.type != "list", (dataset, name)
-    assert (LISTS_TITLE in book.sheetnames) == (communities == MANY_COMMUNITIES)
+    assert (LISTS_SHEET in book.sheetnames) == (communities == MANY_COMMUNITIES)
     if communities == MANY_COMMUNITIES:
-        assert book[LISTS_TITLE].sheet_state == "hidden" and book.sheetnames[-1] == LISTS_TITLE
+        assert book[LISTS_SHEET].sheet_state == "hidden" and book.sheetnames[-1] == LISTS_SHEET
 
 
 @pytest.mark.parametrize("dataset,name,kind,operator,low,high", RANGES)

@@ -99,8 +99,8 @@ def streets(engine: Engine, names: list[str] | None = None) -> list[StreetData]:
         for data in out:
             members = [s.name for s in data.sources]
             data.issues = [safe_issue(r) for r in conn.execute(
-                select(issues).where(issues.c.source.in_(members))
-                .order_by(issues.c.source, issues.c.sheet, issues.c.row.is_(None).desc(), issues.c.row, issues.c.id))]
+                # ids follow the workbook: worksheets in their order, each sheet's issues by row
+                select(issues).where(issues.c.source.in_(members)).order_by(issues.c.source, issues.c.id))]
             data.sheets = [{**r._mapping, "sheet": scrub(r.sheet), "changed_at": aware(r.changed_at),
                             "synced_at": aware(r.synced_at)}
                            for r in conn.execute(select(sheets).where(sheets.c.source.in_(members))

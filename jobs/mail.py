@@ -10,6 +10,7 @@ import ipaddress
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -69,7 +70,7 @@ class Attachment:
 
 
 def compose(sender: str, to: list[str], subject: str, text: str, html: str,
-            attachments: list[Attachment] = ()) -> EmailMessage:
+            attachments: Sequence[Attachment] = ()) -> EmailMessage:
     """A multipart message: plain text, HTML alternative, attachments; headers built by ``email``."""
     msg = EmailMessage(policy=default)
     msg["From"] = header_text(sender)

@@ -47,7 +47,7 @@ def stop_scheduler(scheduler: BaseScheduler) -> None:
 
 def run_worker(config_file: str | None = None, db_url: str | None = None) -> None:
     """Run the schedules in the foreground until SIGTERM or SIGINT; then stop cleanly."""
-    scheduler, holder = build_scheduler(BlockingScheduler, config_file, db_url)
+    scheduler, _holder = build_scheduler(BlockingScheduler, config_file, db_url)
 
     def on_signal(signum: int, _frame) -> None:
         if scheduler.state != STATE_STOPPED:

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 import re
 import socket
+import ssl
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -17,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from sync.service import Mirror, open_mirror, sync_sources
 from tests.registers import make_id, roster_row, toml_value, wish_row, write_config, write_register
@@ -58,15 +65,34 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server(port: int | None = None) -> Iterator[Inbox]:
+def smtp_server(port: int | None = None, **smtp: Any) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1; ``smtp`` goes to aiosmtpd's SMTP (e.g. ``tls_context``)."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port(), **smtp)
     controller.start()
     inbox.port = controller.port
     try:
         yield inbox
     finally:
         controller.stop()
+
+
+def self_signed_context(tmp_path: Path) -> ssl.SSLContext:
+    """A server TLS context whose certificate no client trusts (self-signed, for 127.0.0.1)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return context
 
 
 def attachment(msg: EmailMessage) -> tuple[str, bytes]:

@@ -17,7 +17,7 @@ from jobs.mail import MailConfigError
 from jobs.schedule import TIMEZONE
 from sync.models import deliveries
 from tests.jobs_support import (FULL_ID, FULL_MOBILE, PERSONAL, attachment, everything_readable, free_port,
-                                make_street, smtp_server)
+                                make_street, self_signed_context, smtp_server)
 from tests.registers import roster_row, wish_row, write_register
 
 
@@ -141,6 +141,20 @@ def test_source_option_sends_only_that_street_and_no_digest(street):
     assert [d.kind for d in outcome.deliveries] == ["street"]
     result = CliRunner().invoke(main, ["report", "--config", str(street.config), "--source", "nope"])
     assert result.exit_code == 2 and "没有名为“nope”的数据源" in result.output
+
+
+def test_starttls_refuses_a_server_whose_certificate_is_not_trusted(tmp_path, street):
+    with smtp_server(tls_context=self_signed_context(tmp_path)) as inbox:
+        street.configure(smtp={**smtp_to(inbox.port), "tls": "starttls"})
+        outcome = street.send(["shangzhan"])
+    assert "证书验证失败" in outcome.failed[0].error and inbox.envelopes == []
+
+
+def test_starttls_is_never_skipped_when_the_server_lacks_it(street):
+    with smtp_server() as inbox:
+        street.configure(smtp={**smtp_to(inbox.port), "tls": "starttls"})
+        outcome = street.send(["shangzhan"])
+    assert "不支持 STARTTLS" in outcome.failed[0].error and inbox.envelopes == []
 
 
 def test_tls_none_is_refused_for_a_remote_server(street):

@@ -16,6 +16,7 @@ from typing import Any
 
 EXCEL_EPOCH = date(1899, 12, 30)  # Excel (1900 system) and Google Sheets serial day 0
 MAX_SERIAL = 2958465  # 9999-12-31
+EARLIEST = date(1950, 1, 1)  # no register here records an event before this: a bare year (2020) read as serial 2020 is 1905
 MAX_INTEGER = 2**53  # exact in a float and far inside the mirror's 64-bit integer column
 FORMULA_ERRORS = {"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                   "#CALC!", "#GETTING_DATA", "#ERROR!"}
@@ -96,7 +97,7 @@ def serial_date(value: float) -> date:
     return EXCEL_EPOCH + timedelta(days=int(value))
 
 
-def a_date(value: Any) -> date:
+def _read_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -118,6 +119,13 @@ def a_date(value: Any) -> date:
     if re.fullmatch(r"\d{1,7}(\.\d+)?", raw):
         return serial_date(float(raw))
     raise Invalid("date_invalid", f"无法识别的日期“{raw}”：请写成 2020-08-10 或 2020年8月10日")
+
+
+def a_date(value: Any) -> date:
+    day = _read_date(value)
+    if day < EARLIEST:
+        raise Invalid("date_invalid", f"日期 {day.isoformat()} 早于1950年，不合理：请检查是否只填了年份或序号，应写成 2020-08-10")
+    return day
 
 
 def integer(value: Any) -> int:

@@ -65,7 +65,6 @@ READ_CASES = [
     ("2020-08-10 00:00:00", "date", AUG10),
     ("2020/8/10 9:30", "date", AUG10),
     ("2020-08-10T09:30:00", "date", AUG10),
-    (1, "date", date(1899, 12, 31)),
     # Regression: 20200810 typed into a number cell was taken for a serial and rejected
     # (超出日期范围), though the README lists 20200810 among the accepted forms.
     (20200810, "date", AUG10),
@@ -108,6 +107,11 @@ PROBLEM_CASES = [
     (-5, "date", "date_invalid", "超出日期范围"),
     (3e8, "date", "date_invalid", "超出日期范围"),
     (20201301, "date", "date_invalid", "日期不存在"),
+    # Regression: a bare year read as an Excel serial (2020 -> 1905-07-12) passed as a date.
+    (2020, "date", "date_invalid", "只填了年份"),
+    ("2020", "date", "date_invalid", "只填了年份"),
+    (1, "date", "date_invalid", "早于1950年"),
+    ("0001/1/1", "date", "date_invalid", "早于1950年"),
     (20200810.5, "date", "date_invalid", "超出日期范围"),
     (True, "date", "date_invalid", "不是日期"),
     (time(9, 30), "date", "date_invalid", "不是日期"),

@@ -16,6 +16,7 @@ from pathlib import Path
 import python_calamine as calamine
 
 from sync.grid import Grid, SourceUnreadable, Workbook
+from sync.xlsx_errors import Errors, formula_errors
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
@@ -69,6 +70,8 @@ def read_workbook(path: Path) -> list[Grid]:
         book = calamine.CalamineWorkbook.from_path(str(path))
         grids = [_read_sheet(book, meta) for meta in book.sheets_metadata
                  if meta.typ == calamine.SheetTypeEnum.WorkSheet]
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            _restore_errors(grids, formula_errors(path))
     except SourceUnreadable:
         raise
     except calamine.PasswordError:
@@ -79,6 +82,14 @@ def read_workbook(path: Path) -> list[Grid]:
     if not grids:
         raise SourceUnreadable(f"文件中没有工作表：{path.name}")
     return grids
+
+
+def _restore_errors(grids: list[Grid], errors: Errors) -> None:
+    """Put back the error text (#N/A …) of cells calamine read as empty."""
+    for grid in grids:
+        for (row, column), text in errors.get(grid.title, {}).items():
+            if row <= len(grid.rows) and column <= len(grid.rows[row - 1]) and grid.rows[row - 1][column - 1] == "":
+                grid.rows[row - 1][column - 1] = text
 
 
 def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata) -> Grid:

@@ -198,9 +198,9 @@ def test_formula_errors_in_csv_are_reported(tmp_path):
     assert ["#N/A" in i.message for i in result.issues] == [True, False]
 
 
-@pytest.mark.xfail(strict=True, reason="python-calamine 0.9.1 hands error cells back as empty strings, "
-                                       "so #N/A in an optional xlsx column passes as blank")
 def test_formula_errors_in_xlsx_are_reported(tmp_path):
+    # Regression: python-calamine 0.9.1 hands error cells back as empty strings, so an #N/A
+    # in an optional xlsx column passed as a blank; sync/xlsx_errors.py puts them back.
     path = write_xlsx(tmp_path / "wishes.xlsx", {"微心愿": _error_cells()})  # openpyxl writes them as error cells
     [result] = validate_workbook(read_file(path))
     assert [(i.cell, i.check) for i in result.issues] == [("D2", "formula_error"), ("F2", "formula_error")]

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import default
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jobs.cli import main
 from jobs.mail import MailConfigError
 from jobs.schedule import TIMEZONE
-from sync.models import deliveries
+from sync.models import deliveries, sheets
 from tests.jobs_support import (FULL_ID, FULL_MOBILE, PERSONAL, attachment, everything_readable, free_port,
                                 make_street, self_signed_context, smtp_server)
 from tests.registers import roster_row, wish_row, write_register
@@ -24,7 +24,7 @@ from tests.registers import roster_row, wish_row, write_register
 @pytest.fixture
 def street(tmp_path, db_url):
     street = make_street(tmp_path, db_url)
-    street.sync()
+    assert street.sync().status == "ok"
     yield street
     street.close()
 
@@ -93,6 +93,20 @@ def test_digest_gives_supervisors_every_street(tmp_path, street):
     assert book.sheetnames == ["街道汇总", "问题清单"]
     assert [c.value for c in book["街道汇总"][2]][:7] == ["城区", "上站街道", 1, 9, 6, 3, 1]
     assert book["问题清单"].max_row == 5
+
+
+def test_a_failed_sync_and_a_stale_sheet_are_reported(street):
+    with street.mirror().engine.begin() as conn:
+        conn.execute(update(sheets).where(sheets.c.sheet == "微心愿")
+                     .values(changed_at=datetime.now(TIMEZONE) - timedelta(days=40)))
+    street.configure(path=str(street.tmp / "gone.xlsx"))
+    assert street.sync().status == "failed"
+    mails = {o.kind: o.message for o in _plan(street)}
+    assert mails["street"]["Subject"].endswith("：错误 3 处，警告 1 处，1 个数据源同步异常")
+    assert "shangzhan：最近同步" in mails["street"].get_body(("plain",)).get_content()
+    digest = mails["digest"].get_body(("plain",)).get_content()
+    assert "  超过 30 天未更新：微心愿\n" in digest
+    assert "  同步异常：shangzhan：失败，找不到文件" in digest
 
 
 def test_smtp_down_is_recorded_and_the_stored_message_is_retried_next_run(street):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Label, Select, Table, func, select
 
 from sync.models import posts, roster, sources, wishes
-from sync.queries.scope import DATE_COLUMNS, Streets, count_if, frame, live, month_of, rate, visible_sources, with_place
+from sync.queries.scope import DATE_COLUMNS, Streets, count_if, frame, live, month_of, rate, visible_sources
 
 PLACE = ["district", "street", "community"]
 CLAIMED = ("已认领", "已完成")
@@ -22,23 +22,29 @@ def places(engine: Engine, streets: Streets) -> pd.DataFrame:
     return frame(engine, stmt)
 
 
+def _per_place(table: Table, measures: list[Label], conditions: list) -> Select:
+    """Measures summed per district, street and community: grouped per source first, in the
+    mirror's live-row index, then joined to the (small) sources table."""
+    inner = (select(table.c.source, table.c.community, *measures).where(*conditions)
+             .group_by(table.c.source, table.c.community).subquery())
+    place = [sources.c.district, sources.c.street, inner.c.community]
+    return (select(*place, *(func.sum(inner.c[m.name]).label(m.name) for m in measures))
+            .select_from(inner.join(sources, sources.c.name == inner.c.source)).group_by(*place))
+
+
 def by_place(engine: Engine, streets: Streets, start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """Every measure per district → street → community (the period applies to members and wishes)."""
-    place = [sources.c.district, sources.c.street]
-    members = (select(*place, roster.c.community, func.count().label("members"))
-               .select_from(with_place(roster)).where(*live(roster, streets, start, end, DATE_COLUMNS["roster"]))
-               .group_by(*place, roster.c.community))
-    raised = (select(*place, wishes.c.community, func.count().label("wishes"),
-                     count_if(wishes.c.status.in_(CLAIMED)).label("claimed"),
-                     count_if(wishes.c.status == "已完成").label("completed"))
-              .select_from(with_place(wishes)).where(*live(wishes, streets, start, end, DATE_COLUMNS["wishes"]))
-              .group_by(*place, wishes.c.community))
-    held = (select(*place, posts.c.community, count_if(posts.c.status != "撤销").label("posts"),
-                   count_if(posts.c.status == "在岗").label("staffed"),
-                   count_if(posts.c.status == "空缺").label("vacant"),
-                   func.coalesce(func.sum(posts.c.activities), 0).label("activities"),
-                   func.coalesce(func.sum(posts.c.service_hours), 0.0).label("service_hours"))
-            .select_from(with_place(posts)).where(*live(posts, streets)).group_by(*place, posts.c.community))
+    members = _per_place(roster, [func.count().label("members")],
+                         live(roster, streets, start, end, DATE_COLUMNS["roster"]))
+    raised = _per_place(wishes, [func.count().label("wishes"), count_if(wishes.c.status.in_(CLAIMED)).label("claimed"),
+                                 count_if(wishes.c.status == "已完成").label("completed")],
+                        live(wishes, streets, start, end, DATE_COLUMNS["wishes"]))
+    held = _per_place(posts, [count_if(posts.c.status != "撤销").label("posts"),
+                              count_if(posts.c.status == "在岗").label("staffed"),
+                              count_if(posts.c.status == "空缺").label("vacant"),
+                              func.coalesce(func.sum(posts.c.activities), 0).label("activities"),
+                              func.coalesce(func.sum(posts.c.service_hours), 0.0).label("service_hours")],
+                      live(posts, streets))
     with engine.connect() as conn:
         parts = [frame(conn, stmt).set_index(PLACE) for stmt in (members, raised, held)]
     merged = pd.concat(parts, axis=1).reindex(columns=MEASURES)
@@ -72,12 +78,11 @@ def monthly_trend(engine: Engine, streets: Streets, start: date | None = None,
     with engine.connect() as conn:
         for name, (table, column) in series.items():
             month = month_of(table.c[column]).label("month")
-            stmt = (select(month, func.count().label(name)).where(*live(table, streets, start, end, column),
-                                                                  table.c[column].is_not(None))
-                    .group_by(month))
-            parts.append(frame(conn, stmt).set_index("month"))
+            # no "date IS NOT NULL" here: it would steer SQLite to the date-only index and off
+            # the covering live-row index; the undated rows' NULL month is dropped below
+            stmt = select(month, func.count().label(name)).where(*live(table, streets, start, end, column))
+            parts.append(frame(conn, stmt.group_by(month)).dropna(subset=["month"]).set_index("month"))
     out = pd.concat(parts, axis=1).fillna(0).astype("int64").sort_index()
-    out.index = [f"{m // 100}-{m % 100:02d}" for m in out.index]
     return out.rename_axis("month").reset_index()
 
 

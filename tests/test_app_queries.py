@@ -1,0 +1,69 @@
+"""The dashboard queries on SQLite and PostgreSQL: same numbers, street scope honoured, dates portable."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from sync.db import make_engine
+from sync.queries import overview, quality, records, wishes
+from sync.service import open_mirror, sync_sources
+from tests.app_world import apply_env, build_world
+
+TODAY = date(2020, 9, 1)
+
+
+@pytest.fixture
+def engine(db_url, tmp_path, monkeypatch):
+    world = build_world(tmp_path / "city")
+    apply_env(monkeypatch, world)
+    mirror = open_mirror(db_url=db_url)
+    sync_sources(mirror)
+    yield mirror.engine
+    mirror.engine.dispose()
+
+
+def test_by_place_and_totals(engine):
+    table = overview.by_place(engine, None)
+    assert table.set_index("community")["members"].to_dict() == {"德胜街社区": 2, "金三角社区": 1, "滨河西社区": 2,
+                                                                   "新源社区": 1}
+    totals = overview.totals(table)
+    assert (totals["wishes"], totals["claimed"], totals["completed"], totals["claim_rate"]) == (12, 6, 3, 0.5)
+    assert overview.totals(overview.by_place(engine, ("下站街道",)))["members"] == 2
+    assert overview.by_place(engine, ("无此街道",)).empty
+
+
+def test_period_filter_and_monthly_trend(engine):
+    table = overview.by_place(engine, None, date(2020, 7, 1), date(2020, 7, 31))
+    assert overview.totals(table)["members"] == 2  # registered 2020-07-10: 李上站 and 钱下站
+    trend = overview.monthly_trend(engine, ("上站街道",)).set_index("month")
+    assert trend.to_dict("index") == {"2020-06": {"members": 1, "raised": 2, "completed": 0},
+                                      "2020-07": {"members": 1, "raised": 1, "completed": 0},
+                                      "2020-08": {"members": 1, "raised": 1, "completed": 1}}
+
+
+def test_wish_durations_and_waiting(engine):
+    per_street = wishes.durations(engine, None, today=TODAY).set_index("street")
+    assert per_street.loc["上站街道", "days_to_claim"] == pytest.approx((63 + 33) / 2)  # 06-01→08-03, 07-01→08-03
+    assert per_street.loc["上站街道", "days_to_complete"] == 2 and per_street.loc["上站街道", "waiting"] == 2
+    rows, total = wishes.waiting(engine, ("下站街道",), TODAY)
+    assert total == 2 and list(rows["心愿编号"]) == ["XZ-004", "XZ-003"] and list(rows["等待天数"]) == [92, 31]
+
+
+def test_records_are_scoped_searched_and_masked(engine):
+    vault = open_mirror().vault
+    rows, total = records.records(engine, vault, "roster", ("上站街道",), search="李")
+    assert total == 1 and rows["姓名"][0] == "李上站" and "********" in rows["身份证号"][0]
+    rows, total = records.records(engine, vault, "wishes", ("新源街道",), search="SZ-")
+    assert total == 0
+
+
+def test_quality_queries(engine):
+    issues, total = quality.issue_list(engine, ("上站街道",))
+    assert total == 1 and issues["单元格"][0] == "A5"
+    assert quality.issue_list(engine, ("下站街道",))[1] == 0
+    health = quality.source_health(engine, None).set_index("name")
+    assert health.loc["shangzhan", "errors"] == 1 and health.loc["xiazhan", "last_status"] == "ok"
+    assert len(quality.stale_sheets(engine, None, 0, datetime.now(UTC))) == 9
+    assert len(quality.run_history(engine, ("新源街道",))) == 1 and quality.held_sources(engine, None).empty

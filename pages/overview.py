@@ -21,9 +21,10 @@ def live() -> None:
     row = st.columns(4)
     row[0].metric("报到党员", f"{totals['members']:,}", border=True)
     row[1].metric("微心愿", f"{totals['wishes']:,}", border=True)
-    row[2].metric("已认领", f"{totals['claimed']:,}", f"认领率 {percent(totals['claim_rate'])}", "off", border=True)
+    row[2].metric("已认领", f"{totals['claimed']:,}", f"认领率 {percent(totals['claim_rate'])}", "off", border=True,
+                  delta_arrow="off")
     row[3].metric("已完成", f"{totals['completed']:,}", f"完成率 {percent(totals['completion_rate'])}", "off",
-                  border=True)
+                  border=True, delta_arrow="off")
     row = st.columns(4)
     row[0].metric("志愿服务岗", f"{totals['posts']:,}", border=True)
     row[1].metric("在岗 / 空缺", f"{totals['staffed']:,} / {totals['vacant']:,}", border=True)

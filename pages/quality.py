@@ -23,7 +23,8 @@ row[2].metric("有错误的数据源", f"{int((health['errors'] > 0).sum())} / {
 row[3].metric("同步失败或暂停", int(health["last_status"].isin(["failed", "held"]).sum()), border=True)
 sources = health.assign(last_status=health["last_status"].map(STATUS_WORDS),
                         last_ok_at=local_time(health["last_ok_at"]), link=health["spreadsheet"].map(sheet_link))
-st.dataframe(zh(sources[["district", "street", "name", "last_status", "last_ok_at", "errors", "warnings", "link"]]),
+st.dataframe(zh(sources[["district", "street", "name", "last_status", "last_ok_at", "errors", "warnings", "path",
+                         "link"]]).rename(columns={"path": "文件"}),
              hide_index=True, column_config={"link": st.column_config.LinkColumn("表格", display_text="打开表格")})
 counts = cached(quality.issue_counts, streets=user.scope)
 if not counts.empty:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import secrets
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP, default
-from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, getaddresses, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,7 +78,9 @@ def compose(sender: str, to: list[str], subject: str, text: str, html: str,
     msg["To"] = ", ".join(header_text(a) for a in to)
     msg["Subject"] = header_text(subject)
     msg["Date"] = format_datetime(datetime.now(TIMEZONE))
-    msg["Message-ID"] = make_msgid(domain=(parseaddr(header_text(sender))[1].rpartition("@")[2] or "localhost"))
+    # not make_msgid: its random decimal part is sometimes 18 digits, which data-loss filters read as an ID number
+    domain = parseaddr(header_text(sender))[1].rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = f"<taizhang.{secrets.token_urlsafe(16)}@{domain}>"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     for a in attachments:

@@ -103,7 +103,10 @@ def attachment(msg: EmailMessage) -> tuple[str, bytes]:
 def everything_readable(raw: bytes) -> str:
     """The raw message plus every decoded part, plus the XML inside attached workbooks."""
     msg = message_from_bytes(raw, policy=default)
-    texts = [raw.decode("ascii", errors="replace")]
+    text = raw.decode("ascii", errors="replace")
+    for part in msg.walk():  # MIME boundaries are random digits of the email library's own making
+        text = text.replace(part.get_boundary() or "\0", "")
+    texts = [text]
     for part in msg.walk():
         if part.is_multipart():
             continue

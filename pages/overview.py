@@ -37,8 +37,9 @@ def live() -> None:
     streets_table = overview.roll_up(table, "street")
     by_street.bar_chart(zh(streets_table), x="街道", y=["报到人数", "微心愿", "已完成"], stack=False,
                         x_label="街道", y_label="数量")
-    by_street.dataframe(zh(overview.roll_up(table, "district")), hide_index=True)
-    by_street.dataframe(zh(streets_table), hide_index=True)
+    rates = {label: st.column_config.NumberColumn(format="percent") for label in ("认领率", "完成率")}
+    by_street.dataframe(zh(overview.roll_up(table, "district")), hide_index=True, column_config=rates)
+    by_street.dataframe(zh(streets_table), hide_index=True, column_config=rates)
     by_street.dataframe(zh(table), hide_index=True)
     months = cached(overview.monthly_trend, streets=streets, start=start, end=end)
     trend.line_chart(zh(months).rename(columns={"提出": "心愿提出", "已完成": "心愿完成"}), x="月份",

@@ -11,7 +11,7 @@ from sync.queries import quality
 from sync.registry import get_source, save_source
 from sync.source_setup import SourceInvalid, check_values, preview, split_list
 
-NEW = "➕ 新建数据源"
+NEW = "（新建数据源）"
 
 require_user("admin")
 mirror = get_mirror()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pandas as pd
 import pytest
 
 from sync.db import make_engine
 from sync.queries import overview, quality, records, wishes
+from sync.queries.scope import masked_phones
 from sync.service import open_mirror, sync_sources
 from tests.app_world import apply_env, build_world
 
@@ -67,3 +69,9 @@ def test_quality_queries(engine):
     assert health.loc["shangzhan", "errors"] == 1 and health.loc["xiazhan", "last_status"] == "ok"
     assert len(quality.stale_sheets(engine, None, 0, datetime.now(UTC))) == 9
     assert len(quality.run_history(engine, ("新源街道",))) == 1 and quality.held_sources(engine, None).empty
+
+
+def test_masked_phones_keep_empty_cells_empty():
+    # regression: a page of rows whose phone cells were all empty came back as NaN and crashed the mask
+    masked = masked_phones(pd.Series([None, float("nan"), "13812345678"]))
+    assert masked.isna().tolist() == [True, True, False] and masked[2] == "138****5678"

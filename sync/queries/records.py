@@ -14,8 +14,7 @@ from sqlalchemy import Engine, func, or_, select
 from schemas import DATASETS
 from sync.crypto import Vault
 from sync.models import DATA_TABLES, sources
-from sync.privacy import mask_phone
-from sync.queries.scope import Streets, frame, live, with_place
+from sync.queries.scope import Streets, frame, live, masked_phones, with_place
 
 PAGE_ROWS = 500
 SEARCHED = {"roster": ("name", "employer", "party_org", "grid"), "wishes": ("wish_id", "wisher", "content", "claimer"),
@@ -76,7 +75,7 @@ def _present(dataset: str, rows: pd.DataFrame, vault: Vault | None) -> pd.DataFr
         if meta.kind == "id" and vault is not None:
             rows[meta.header] = rows[meta.header].map(vault.decrypt)
         elif meta.kind == "phone" and vault is None:
-            rows[meta.header] = rows[meta.header].map(mask_phone)
+            rows[meta.header] = masked_phones(rows[meta.header])
     marks = [rows[flag].map({True: text, False: ""}) for flag, text in MARKS.items()]
     rows["标记"] = [" ".join(m for m in pair if m) for pair in zip(*marks)] if len(rows) else []
     return rows.drop(columns=list(MARKS))

@@ -16,6 +16,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import Float, String
 
 from sync.models import sources
+from sync.privacy import mask_phone
 
 Streets = tuple[str, ...] | None
 DATE_COLUMNS = {"roster": "registered_on", "wishes": "raised_on"}  # what the period filter applies to
@@ -88,6 +89,11 @@ def frame(conn: Connection | Engine, stmt: Select, columns: list[str] | None = N
             return frame(c, stmt, columns)
     result = conn.execute(stmt)
     return pd.DataFrame(result.fetchall(), columns=columns or list(result.keys()))
+
+
+def masked_phones(values: pd.Series) -> pd.Series:
+    """Phones masked; empty cells (None, or NaN when a whole column is empty) stay empty."""
+    return values.map(lambda v: mask_phone(v) if isinstance(v, str) else None)
 
 
 def count_if(condition: ColumnElement) -> ColumnElement:

@@ -8,8 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
 from sync.models import sources, wishes
-from sync.privacy import mask_phone
-from sync.queries.scope import DATE_COLUMNS, Streets, days_between, frame, live, with_place
+from sync.queries.scope import DATE_COLUMNS, Streets, days_between, frame, live, masked_phones, with_place
 
 WAIT_DAYS = 30
 BUCKETS = ((7, "7天以内"), (30, "8–30天"), (90, "31–90天"))
@@ -72,6 +71,6 @@ def waiting(engine: Engine, streets: Streets, today: date | None = None, limit: 
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(wishes).where(*conditions)).scalar_one()
         rows = frame(conn, stmt)
-    rows["联系电话"] = rows["联系电话"].map(mask_phone)
+    rows["联系电话"] = masked_phones(rows["联系电话"])
     rows["等待天数"] = [(today - d).days for d in rows["登记日期"]]
     return rows, total

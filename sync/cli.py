@@ -7,10 +7,31 @@ import sys
 
 import click
 
-from schemas import DATASETS
 from sync.grid import SourceUnreadable
 
-DATASET_CHOICE = click.Choice(sorted(DATASETS))
+
+class DatasetChoice(click.Choice):
+    """The datasets as a click choice, read from the schemas only when a command needs them.
+
+    Importing the schemas loads pandera and pandas (about a second); ``sync run`` on an
+    unchanged city must not pay for that just to parse its options.
+    """
+
+    def __init__(self, *extra: str, ordered: bool = False):
+        self._extra, self._ordered = extra, ordered
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from schemas import DATASETS
+        return (*(DATASETS if self._ordered else sorted(DATASETS)), *self._extra)
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass
+
+
+DATASET_CHOICE = DatasetChoice()
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -94,11 +115,12 @@ def demo(out: str, scale: float | None, seed: int | None) -> None:
 
 
 @main.command(help="生成空白台账模板（xlsx）：表头批注、下拉列表、日期和数字限制、示例行和填表说明。")
-@click.argument("dataset", type=click.Choice([*DATASETS, "all"]))
+@click.argument("dataset", type=DatasetChoice("all", ordered=True))
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="输出文件（.xlsx）。")
 @click.option("--street", help="街道名称，写进标题行。")
 @click.option("--communities", help="本街道的社区，用逗号分隔；给出后“社区”列提供下拉选择。")
 def template(dataset: str, out: str, street: str | None, communities: str | None) -> None:
+    from schemas import DATASETS
     from sync.template import parse_communities, write_template
 
     if not out.lower().endswith(".xlsx"):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
-
 
 class SourceUnreadable(Exception):
     """A source that cannot be read at all; the message is Chinese and says what to do."""
@@ -32,6 +30,7 @@ class Grid:
 
     def cell_ref(self, index: int, col: int) -> str:
         """A1 reference of ``rows[index][col]``."""
+        from openpyxl.utils.cell import get_column_letter  # here: the CLI's start never pays for openpyxl
         return f"{get_column_letter(self.first_col + col)}{self.first_row + index}"
 
 

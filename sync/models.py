@@ -7,12 +7,16 @@ a keyed lookup hash for matching, and the masked form for display.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, Index, Integer, LargeBinary, MetaData,
                         String, Table, Text, UniqueConstraint, false, true)
 
-from schemas import DATASETS
-
-metadata = MetaData(naming_convention={
+# ``metadata``, ``roster``, ``wishes``, ``posts`` and ``DATA_TABLES`` are built on first use
+# (see __getattr__ below): the data tables come from the schemas, which import pandera and
+# pandas (about a second), and a sync that finds every source unchanged never needs them.
+_metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "pk": "pk_%(table_name)s",
@@ -24,7 +28,7 @@ def _ts(name: str, **kw) -> Column:
 
 
 sources = Table(
-    "sources", metadata,
+    "sources", _metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("street", String(100), nullable=False),
@@ -54,8 +58,7 @@ BOOKKEEPING = ("id", "source", "sheet", "sheet_row", "row_hash", "warned", "stal
 _COLUMN_TYPES = {"date": Date, "int": Integer, "number": Float}
 
 
-def _data_table(dataset: str) -> Table:
-    d = DATASETS[dataset]
+def _data_table(d: Any) -> Table:
     columns: list[Column] = [
         Column("id", Integer, primary_key=True),
         Column("source", String(100), nullable=False),
@@ -76,21 +79,40 @@ def _data_table(dataset: str) -> Table:
         else:
             columns.append(Column(name, _COLUMN_TYPES.get(meta.kind, Text)))
     key = f"{d.key}_hash" if d.fields[d.key].kind == "id" else d.key
-    table = Table(dataset, metadata, *columns, UniqueConstraint("source", key))
+    table = Table(d.name, _metadata, *columns, UniqueConstraint("source", key))
     Index(None, table.c.source, table.c.deleted_at)
     Index(None, table.c.community)
     return table
 
 
-roster = _data_table("roster")
-wishes = _data_table("wishes")
-posts = _data_table("posts")
-DATA_TABLES = {"roster": roster, "wishes": wishes, "posts": posts}
-Index(None, roster.c.registered_on)
-Index(None, wishes.c.status)
+_built: dict[str, Table] = {}
+_building = threading.Lock()  # the app's threads may all ask first at once
+
+
+def _data_tables() -> dict[str, Table]:
+    with _building:
+        if not _built:
+            from schemas import DATASETS
+            tables = {name: _data_table(d) for name, d in DATASETS.items()}
+            Index(None, tables["roster"].c.registered_on)
+            Index(None, tables["wishes"].c.status)
+            _built.update(tables)
+    return _built
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("roster", "wishes", "posts"):
+        return _data_tables()[name]
+    if name == "DATA_TABLES":
+        return _data_tables()
+    if name == "metadata":  # every table, for Alembic
+        _data_tables()
+        return _metadata
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 sync_runs = Table(
-    "sync_runs", metadata,
+    "sync_runs", _metadata,
     Column("id", Integer, primary_key=True),
     Column("source", String(100), nullable=False, index=True),
     Column("status", String(20), nullable=False),  # ok | unchanged | held | failed | running
@@ -108,7 +130,7 @@ sync_runs = Table(
 )
 
 issues = Table(
-    "issues", metadata,
+    "issues", _metadata,
     Column("id", Integer, primary_key=True),
     Column("source", String(100), nullable=False, index=True),
     Column("run_id", Integer),
@@ -125,7 +147,7 @@ issues = Table(
 )
 
 row_history = Table(
-    "row_history", metadata,
+    "row_history", _metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, nullable=False, index=True),
     Column("dataset", String(20), nullable=False),
@@ -139,7 +161,7 @@ row_history = Table(
 )
 
 sheets = Table(
-    "sheets", metadata,
+    "sheets", _metadata,
     Column("id", Integer, primary_key=True),
     Column("source", String(100), nullable=False),
     Column("sheet", String(200), nullable=False),
@@ -153,7 +175,7 @@ sheets = Table(
 )
 
 users = Table(
-    "users", metadata,
+    "users", _metadata,
     Column("id", Integer, primary_key=True),
     Column("username", String(100), nullable=False, unique=True),
     Column("display_name", String(100)),
@@ -167,7 +189,7 @@ users = Table(
 )
 
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries", _metadata,
     Column("id", Integer, primary_key=True),
     Column("kind", String(20), nullable=False),  # street | digest
     Column("source", String(100)),
@@ -182,7 +204,7 @@ deliveries = Table(
 )
 
 leases = Table(
-    "leases", metadata,  # leader lock for schedulers on databases without advisory locks
+    "leases", _metadata,  # leader lock for schedulers on databases without advisory locks
     Column("name", String(100), primary_key=True),
     Column("holder", String(200), nullable=False),
     _ts("expires_at", nullable=False),

@@ -16,18 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, select, update
 
-from schemas import DATASETS, ERROR, WARNING
-from sync.crypto import Vault
 from sync.grid import SourceUnreadable, Workbook
 from sync.issues import Issue
 from sync.locks import source_lock
-from sync.mirror import apply_plan, collect, plan_dataset
-from sync.models import issues, roster, sheets, sources, sync_runs
+from sync.models import issues, sheets, sources, sync_runs
 from sync.registry import Source, now
-from sync.validate import SheetResult, validate_workbook
+
+# The validation and mirror modules (pandas, pandera, the schemas) are imported where a
+# changed source needs them: an unchanged source costs a hash and two small transactions.
+if TYPE_CHECKING:
+    from sync.crypto import Vault
+    from sync.validate import SheetResult
 
 log = logging.getLogger("taizhang.sync")
 Progress = Callable[[str], None]
@@ -92,6 +95,7 @@ def google_credentials() -> dict | str:
 
 def street_roster_names(engine: Engine, source: Source) -> frozenset[str] | None:
     """Names in the mirror's roster for the source's street (for claimers and post holders)."""
+    from sync.models import roster
     same_street = select(sources.c.name).where(sources.c.street == source.street)
     with engine.connect() as conn:
         names = conn.execute(select(roster.c.name).distinct().where(
@@ -143,6 +147,7 @@ def _record_sheets(conn, source: Source, results: list[SheetResult], when: datet
 
 
 def _guard(plans, allow_mass_delete: bool) -> None:
+    from schemas import DATASETS
     blocked = [s for p in plans for s in p.blocked]
     if blocked:
         raise Held(f"工作表“{'、'.join(blocked)}”有表头错误（缺少必填列或列名重复），镜像保持不变：请按问题清单修改表头")
@@ -209,6 +214,9 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
             conn.execute(update(sources).where(sources.c.id == source.id).values(last_checked_at=now()))
             _finish(conn, result.run_id, result)
         return None
+    from schemas import ERROR, WARNING
+    from sync.mirror import collect
+    from sync.validate import validate_workbook
     say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
     names = None
     if not any(s == "roster" for s in (source.sheets or {}).values()):
@@ -234,7 +242,15 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
     return all_issues
 
 
+def apply_plan(conn, source: str, plan, vault: Vault, run_id: int, when: datetime) -> None:
+    """sync.mirror's apply_plan, imported when a source has changed (a name here for the kill tests)."""
+    from sync.mirror import apply_plan as write_plan
+    write_plan(conn, source, plan, vault, run_id, when)
+
+
 def _write(engine, source, vault, result, workbook, results, extra, incoming, allow_mass_delete, when) -> None:
+    from schemas import DATASETS
+    from sync.mirror import plan_dataset
     with engine.begin() as conn:
         plans = [plan_dataset(conn, source.name, name, incoming[name]) for name in DATASETS]
         _guard(plans, allow_mass_delete)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import importlib
 import io
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from jobs.annotate import annotate_source
 from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from schemas import DATASETS
 from sync.exports import rows_to_xlsx, safe_cell
@@ -168,6 +171,18 @@ def _template(street: str | None) -> bytes:
     return buffer.getvalue()
 
 
+def _annotated(mirror: Mirror, source: str) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        return annotate_source(mirror, source, Path(folder) / f"{source}.xlsx").read_bytes()
+
+
+def annotated_download(mirror: Mirror, source: str) -> None:
+    """The staff's own workbook with every problem cell coloured and commented (built when clicked)."""
+    st.download_button(f"下载标注问题的工作簿（{source}）", lambda: _annotated(mirror, source),
+                       f"{source}-校验标注.xlsx", key=f"annotated-{source}", on_click="ignore",
+                       help="原表格的副本：错误单元格标红、警告标黄，并附批注和“校验结果”工作表")
+
+
 def template_download(user: User) -> None:
     """The blank register template, with the street's communities as a dropdown for staff of one street."""
     street = user.scope[0] if user.scope and len(user.scope) == 1 else None
@@ -175,11 +190,11 @@ def template_download(user: User) -> None:
                        f"{street or ''}台账模板.xlsx", key="template", on_click="ignore")
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
+def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.map(safe_cell).to_csv(index=False).encode("utf-8-sig")  # BOM: Excel/WPS read UTF-8
 
 
-def _xlsx(title: str, frame: pd.DataFrame) -> bytes:
+def xlsx_bytes(title: str, frame: pd.DataFrame) -> bytes:
     plain = frame.astype(object).where(frame.notna(), None)
     return rows_to_xlsx({title: ([str(c) for c in plain.columns], plain.itertuples(index=False, name=None))})
 
@@ -187,9 +202,9 @@ def _xlsx(title: str, frame: pd.DataFrame) -> bytes:
 def downloads(title: str, make: Callable[[], pd.DataFrame], key: str) -> None:
     """CSV and Excel buttons; the file is built when clicked, every text cell formula-safe."""
     left, right = st.columns(2)
-    left.download_button("下载 CSV", lambda: _csv(make()), f"{title}.csv", "text/csv", key=f"{key}-csv",
+    left.download_button("下载 CSV", lambda: csv_bytes(make()), f"{title}.csv", "text/csv", key=f"{key}-csv",
                          on_click="ignore")
-    right.download_button("下载 Excel", lambda: _xlsx(title, make()), f"{title}.xlsx",
+    right.download_button("下载 Excel", lambda: xlsx_bytes(title, make()), f"{title}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
                           on_click="ignore")
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from pages.common import (STATUS_WORDS, cached, downloads, get_mirror, local_time, require_user, sheet_link,
-                          template_download, zh)
+from pages.common import (STATUS_WORDS, annotated_download, cached, downloads, get_mirror, local_time,
+                          require_user, sheet_link, template_download, zh)
 from schemas import DATASETS
 from sync.exports import SEVERITY_WORDS
 from sync.queries import quality
@@ -59,6 +59,8 @@ st.caption(f"共 {total:,} 个问题" + (f"，显示前 {len(issues)} 个" if to
            "。行号、单元格为表格中的位置，请在原表格中修改后重新同步。")
 st.dataframe(zh(issues), hide_index=True)
 downloads("问题清单", lambda: zh(issue_table(None)[0]), key="issues")
+if filters["source"]:
+    annotated_download(get_mirror(), filters["source"])
 st.subheader("长期未更新的工作表")
 days = st.number_input("多少天未变化", min_value=1, value=30, step=1)
 stale = quality.stale_sheets(engine, user.scope, int(days), datetime.now(UTC))

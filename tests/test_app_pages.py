@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
+import pandas as pd
 import pytest
 
+from pages.common import csv_bytes, xlsx_bytes
 from tests.app_world import app_env, rendered, shared_world, sign_in  # noqa: F401 - fixtures
 
 READER_PAGES = {"pages/overview.py": "总览", "pages/street.py": "街道", "pages/wishes.py": "微心愿",
@@ -120,3 +125,19 @@ def test_runs_page_is_read_only_for_supervisors(app_env):
     staff = open_page("shangzhan", "pages/runs.py")
     assert "立即同步" in [b.label for b in staff.button]
     assert staff.selectbox[0].options == ["全部数据源", "上站街道·shangzhan"]
+
+
+def test_downloads_are_formula_safe(app_env):
+    frame = pd.DataFrame({"姓名": ["=HYPERLINK(\"http://x\")", "张三"], "活动次数": [-3, 5]})
+    assert csv_bytes(frame).decode("utf-8-sig").splitlines() == ["姓名,活动次数", "\"'=HYPERLINK(\"\"http://x\"\")\",-3",
+                                                                 "张三,5"]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes("名册", frame)))["名册"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [["姓名", "活动次数"],
+                                                                     ["'=HYPERLINK(\"http://x\")", -3], ["张三", 5]]
+
+
+def test_quality_page_offers_the_annotated_workbook_of_a_source(app_env):
+    at = open_page("shangzhan", "pages/quality.py")
+    assert at.selectbox[1].options == ["全部", "shangzhan"]
+    at.selectbox[1].select("shangzhan").run()
+    assert any(b.label.startswith("下载标注问题的工作簿") for b in at.get("download_button"))

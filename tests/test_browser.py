@@ -71,8 +71,9 @@ def server(tmp_path):
 def settle(page) -> None:
     """Wait until the script run is over (the running indicator gone) and the page has drawn."""
     page.wait_for_timeout(500)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid*=\"Running\"]')"
-                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"] "
+                           "[data-testid*=\"Running\"]') && !document.querySelector('[data-testid=\"stSkeleton\"]')",
+                           timeout=60_000)
     page.wait_for_timeout(1000)
 
 

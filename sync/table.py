@@ -6,7 +6,9 @@ template's example row are not data. Every kept row keeps its own sheet row numb
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from openpyxl.utils.cell import get_column_letter
@@ -18,6 +20,7 @@ from sync.issues import Issue
 
 TOTALS = ("合计", "总计", "小计")
 FOOTERS = ("填表人", "审核人", "填报日期", "制表", "填报单位", "单位负责人", "负责人签字")
+_LABEL_STARTS = frozenset(word[0] for word in TOTALS + FOOTERS)
 EXAMPLE_MARK = "【示例】"  # the templates' example row carries this; readers skip it
 GUIDE_SHEET = "填表说明"  # the templates' instructions worksheet
 LISTS_SHEET = "_lists"  # the templates' hidden worksheet of dropdown lists
@@ -55,9 +58,13 @@ def sheet_issue(grid: Grid, severity: str, check: str, message: str, *,
     return Issue(severity, grid.title, None, None, column, name, None, check, message)
 
 
-def _first_text(row: list[Any], limit: int = 3) -> list[str]:
-    texts = [normalise_header(c) for c in row if isinstance(c, str) and c.strip()]
-    return texts[:limit]
+def _is_label(text: str) -> bool:
+    """Whether a cell's text starts a totals or footer line (合计…, 填表人…)."""
+    # the cheap test first: a text already in NFKC form without any of the labels' first
+    # characters can't normalise to one, and nearly every data cell is such a text
+    if _LABEL_STARTS.isdisjoint(text) and unicodedata.is_normalized("NFKC", text):
+        return False
+    return normalise_header(text).startswith(TOTALS + FOOTERS)
 
 
 def _blank(cell: Any) -> bool:
@@ -67,8 +74,8 @@ def _blank(cell: Any) -> bool:
 def is_data_row(row: list[Any]) -> bool:
     if all(_blank(c) for c in row):
         return False
-    texts = _first_text(row)  # a label leads its row: a note that says 审核人… further right is data
-    if any(t.startswith(TOTALS + FOOTERS) for t in texts):
+    texts = islice((c for c in row if isinstance(c, str) and c.strip()), 3)
+    if any(_is_label(t) for t in texts):  # a label leads its row: a note that says 审核人… further right is data
         return False
     return not any(isinstance(c, str) and c.lstrip().startswith(EXAMPLE_MARK) for c in row)
 

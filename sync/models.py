@@ -94,8 +94,13 @@ def _data_tables() -> dict[str, Table]:
         if not _built:
             from schemas import DATASETS
             tables = {name: _data_table(d) for name, d in DATASETS.items()}
-            Index(None, tables["roster"].c.registered_on)
-            Index(None, tables["wishes"].c.status)
+            roster, wishes = tables["roster"], tables["wishes"]
+            Index(None, roster.c.registered_on)
+            Index(None, wishes.c.status)
+            # covering indexes for the dashboards' aggregates over live rows (migration 0002)
+            Index("ix_roster_live", roster.c.deleted_at, roster.c.source, roster.c.community, roster.c.registered_on)
+            Index("ix_wishes_live", wishes.c.deleted_at, wishes.c.source, wishes.c.community, wishes.c.status,
+                  wishes.c.raised_on, wishes.c.claimed_on, wishes.c.completed_on)
             _built.update(tables)
     return _built
 

@@ -174,5 +174,9 @@ def normalise(value: Any, kind: str) -> tuple[Any, Invalid | None]:
     try:
         out = NORMALISERS[kind](value)
     except Invalid as exc:
-        return None, exc
+        # kept by the caller, a problem must hold no frames: its traceback (or that of an
+        # exception it interrupted) would tie the caller's whole workbook into a reference
+        # cycle that only the garbage collector frees, late (+40 MB peak on a city sync)
+        exc.__context__ = None
+        return None, exc.with_traceback(None)
     return (None, None) if out == "" else (out, None)

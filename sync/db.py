@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
@@ -89,3 +90,45 @@ def upgrade(engine: Engine) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+class BulkWriteFailed(Exception):
+    """A COPY into the mirror failed; the database's own text (which quotes row values) is left out."""
+
+
+def bulk_insert(conn: Connection, table: Table, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert many rows inside the caller's transaction: COPY on PostgreSQL, else one executemany.
+
+    The values stored are those of ``conn.execute(table.insert(), dicts)`` (SQLite gets each
+    column's own SQLAlchemy bind processor), without SQLAlchemy's per-row parameter handling,
+    which cost more than the database's own work (perf-facts.md: 0.93 s against 0.36 s for
+    36,000 rows).
+    """
+    if not rows:
+        return
+    dialect, quote = conn.dialect, conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    target = dialect.identifier_preparer.format_table(table)
+    if dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except Exception as exc:  # its message and context quote the offending row: keep them out of logs
+            raise BulkWriteFailed(f"COPY {table.name} failed ({type(exc).__name__})") from None
+        finally:
+            cursor.close()
+        return
+    if dialect.name != "sqlite":
+        conn.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+        return
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    if any(processors):
+        values = list(zip(*rows))
+        for j, process in enumerate(processors):
+            if process is not None:
+                done: dict[Any, Any] = {}  # dates and timestamps repeat: convert each once
+                values[j] = [done[v] if v in done else done.setdefault(v, process(v)) for v in values[j]]
+        rows = list(zip(*values))
+    conn.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from schemas import DATASETS, ERROR
 from sync.crypto import Vault
+from sync.db import bulk_insert
 from sync.issues import Issue
 from sync.models import DATA_TABLES, row_history
 from sync.privacy import mask
@@ -163,14 +165,15 @@ def apply_plan(conn: Connection, source: str, plan: Plan, vault: Vault, run_id: 
         data_columns.remove(f"{id_field}_enc")
     history: list[dict[str, Any]] = []
     if plan.inserts:
-        rows = []
-        for record in plan.inserts:
-            row = {c: record[c] for c in data_columns}
-            if id_field:
-                row[f"{id_field}_enc"] = vault.encrypt(record[f"{id_field}_plain"])
-            rows.append({**row, "source": source, "first_seen_at": now, "updated_at": now,
-                         "deleted_at": None, "stale": False})
-        conn.execute(table.insert(), rows)
+        values = itemgetter(*data_columns)
+        fixed = (source, now, now, None, False)
+        if id_field:
+            plain = itemgetter(f"{id_field}_plain")
+            rows = [(*values(r), *fixed, vault.encrypt(plain(r))) for r in plan.inserts]
+        else:
+            rows = [(*values(r), *fixed) for r in plan.inserts]
+        bulk_insert(conn, table, [*data_columns, "source", "first_seen_at", "updated_at", "deleted_at", "stale",
+                                  *([f"{id_field}_enc"] if id_field else [])], rows)
     if plan.updates:
         compare = [c for c in d.fields if c != id_field]
         old = {}
@@ -196,5 +199,6 @@ def apply_plan(conn: Connection, source: str, plan: Plan, vault: Vault, run_id: 
             conn.execute(table.update().where(table.c.id.in_(chunk)).values(updated_at=now, **values))
         history += [{"row_id": i, "change": change, "field": None, "old": None, "new": None} for i in ids]
     if history:
-        conn.execute(row_history.insert(), [{**h, "run_id": run_id, "dataset": plan.dataset, "source": source,
-                                            "changed_at": now} for h in history])
+        fields = ("row_id", "change", "field", "old", "new")
+        bulk_insert(conn, row_history, [*fields, "run_id", "dataset", "source", "changed_at"],
+                    [(*itemgetter(*fields)(h), run_id, plan.dataset, source, now) for h in history])

@@ -10,13 +10,13 @@ import base64
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from sync import settings
+from tests.validation_cases import write_xlsx
 
 ADMIN_PASSWORD = "admin-pass-123"
 PASSWORD = "street-pass-123"
@@ -70,17 +70,6 @@ def _street_sheets(street: str) -> tuple[dict[str, list], list[str]]:
                         names[0] if i == 0 else "", "13812345678", 12 * (i + 1), 36.5, ["在岗", "空缺"][i]]
                        for i in range(2)]
     return {"报到名册": roster, "微心愿": wishes, "志愿服务岗": posts}, ids
-
-
-def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
 
 
 def build_world(root: Path) -> World:
@@ -196,6 +185,11 @@ def own_world(tmp_path, monkeypatch) -> World:
     world = synced_world(tmp_path / "city")
     apply_env(monkeypatch, world)
     yield world
+    forget_app_state()
+
+
+def forget_app_state() -> None:
+    """Streamlit's caches and the cached secrets live across tests: clear them after each."""
     st.cache_resource.clear()
     st.cache_data.clear()
     settings._secrets.cache_clear()

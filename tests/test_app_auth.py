@@ -5,15 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sync import settings
 from sync.db import make_engine
 from sync.service import open_mirror
 from sync.users import UserError, authenticate, create_user, ensure_admin, get_user, update_user
-from tests.app_world import (ADMIN_PASSWORD, APP, PASSWORD, apply_env, build_world, own_world,  # noqa: F401
-                             sign_in)
+from tests.app_world import (ADMIN_PASSWORD, APP, PASSWORD, apply_env, build_world, forget_app_state,  # noqa: F401
+                             own_world, sign_in)
 
 
 @pytest.fixture
@@ -22,9 +20,7 @@ def fresh_world(tmp_path, monkeypatch):
     world = build_world(tmp_path / "city")
     apply_env(monkeypatch, world)
     yield world
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    settings._secrets.cache_clear()
+    forget_app_state()
 
 
 def test_first_start_creates_the_database_syncs_and_shows_data(fresh_world):

@@ -205,7 +205,10 @@ def smtp_error(exc: BaseException, s: SmtpSettings) -> str:
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return f"邮件服务器 {where} 拒绝登录：请检查 [smtp] user 和 TAIZHANG_SMTP_PASSWORD"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return f"邮件服务器拒绝了收件人：{'、'.join(exc.recipients)}"
+        # the server's own code tells a typo (550, permanent) from a busy server (451, retried)
+        refused = "、".join(f"{to}（{code} {reply.decode(errors='replace')[:100]}）"
+                           for to, (code, reply) in exc.recipients.items())
+        return f"邮件服务器拒绝了收件人：{refused}"
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"邮件服务器 {where} 拒绝发送（{exc.smtp_code} {exc.smtp_error.decode(errors='replace')[:200]}）"
     return f"发送邮件失败（{type(exc).__name__}: {str(exc)[:200]}）"

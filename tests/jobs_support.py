@@ -64,10 +64,24 @@ class Inbox:
         return [message_from_bytes(e.original_content or e.content, policy=default) for e in self.envelopes]
 
 
+class RefusingInbox(Inbox):
+    """A server that answers every RCPT TO with ``reply`` (e.g. 550 or 451) until told to accept."""
+
+    def __init__(self, reply: str):
+        super().__init__()
+        self.reply = reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.reply:
+            return self.reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 @contextmanager
-def smtp_server(port: int | None = None, **smtp: Any) -> Iterator[Inbox]:
+def smtp_server(port: int | None = None, handler: Inbox | None = None, **smtp: Any) -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1; ``smtp`` goes to aiosmtpd's SMTP (e.g. ``tls_context``)."""
-    inbox = Inbox()
+    inbox = handler or Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port(), **smtp)
     controller.start()
     inbox.port = controller.port

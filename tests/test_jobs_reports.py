@@ -16,7 +16,7 @@ from jobs.cli import main
 from jobs.mail import MailConfigError
 from jobs.schedule import TIMEZONE
 from sync.models import deliveries, sheets
-from tests.jobs_support import (FULL_ID, FULL_MOBILE, PERSONAL, attachment, everything_readable, free_port,
+from tests.jobs_support import (RefusingInbox, FULL_ID, FULL_MOBILE, PERSONAL, attachment, everything_readable, free_port,
                                 make_street, self_signed_context, smtp_server)
 from tests.registers import roster_row, wish_row, write_register
 
@@ -124,6 +124,21 @@ def test_smtp_down_is_recorded_and_the_stored_message_is_retried_next_run(street
     retried = message_from_bytes(stored, policy=default)["Message-ID"]
     assert retried in [m["Message-ID"] for m in inbox.messages()]  # the very message composed the first time
     assert len(inbox.envelopes) == 4  # two retried, two of this run
+
+
+@pytest.mark.parametrize("reply", ["550 5.1.1 Mailbox unavailable", "451 4.3.0 Try again later"])
+def test_rcpt_refused_is_recorded_and_sent_on_the_next_run(street, reply):
+    handler = RefusingInbox(reply)
+    with smtp_server(handler=handler) as inbox:
+        street.configure(smtp=smtp_to(inbox.port))
+        first = street.send()
+        assert [d.status for d in first.deliveries] == ["failed", "failed"]
+        assert reply[:3] in first.failed[0].error
+        assert inbox.envelopes == []
+        handler.reply = ""
+        second = street.send()
+    assert [(d.status, d.attempts) for d in second.deliveries[:2]] == [("sent", 2), ("sent", 2)]
+    assert len(inbox.envelopes) == 4
 
 
 def test_cli_exits_non_zero_with_a_chinese_message_when_a_delivery_fails(street):

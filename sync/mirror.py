@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -25,6 +26,7 @@ from sync.models import DATA_TABLES, row_history
 from sync.privacy import mask
 from sync.validate import SheetResult
 
+TEXT_KINDS = frozenset({"text", "name", "id", "phone", "enum"})  # held as str in the frame
 CHUNK = 500  # ids per IN (...) list: well under every database's parameter limit
 
 
@@ -69,9 +71,21 @@ def _canonical(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def _canonical_column(values: list[Any], kind: str) -> list[str]:
+    """``_canonical`` of each value of one column; a text column (str or None) at list speed."""
+    if kind in TEXT_KINDS:
+        return ["\x00" if v is None else v for v in values]
+    done: dict[Any, str] = {}  # dates and numbers repeat down a column: format each once
+    return [done[v] if v in done else done.setdefault(v, _canonical(v)) for v in values]
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def row_hash(values: list[Any]) -> str:
     """Hash over one canonical text form, so a reader's dtype never makes a row look changed."""
-    return hashlib.blake2b("\x1f".join(map(_canonical, values)).encode(), digest_size=16).hexdigest()
+    return _digest("\x1f".join(map(_canonical, values)))
 
 
 def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incoming], list[Issue]]:
@@ -92,10 +106,15 @@ def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incomin
         if id_field:
             values[f"{id_field}_hash"] = [vault.lookup_hash(v) if v else None for v in values[id_field]]
         keys = values[key_column(d.name)]
-        valid, warned, rows = frame["valid"].tolist(), frame["warned"].tolist(), frame["sheet_row"].tolist()
+        valid, rows = frame["valid"].tolist(), frame["sheet_row"].tolist()
+        warned = [bool(w) for w in frame["warned"].tolist()]
         plain_fields = [n for n in d.fields if n != id_field]
         hash_fields = ([f"{id_field}_hash"] if id_field else []) + plain_fields
-        for pos, key in enumerate(keys):
+        # the row hash of every row at once, column by column: the same text as row_hash()
+        # of [hash fields..., sheet, warned], without a Python call per cell
+        texts = [_canonical_column(values[n], d.fields[n].kind if n in d.fields else "id") for n in hash_fields]
+        hashes = map(_digest, map("\x1f".join, zip(*texts, repeat(result.sheet), map(str, warned))))
+        for pos, (key, cells, digest) in enumerate(zip(keys, zip(*(values[n] for n in hash_fields)), hashes)):
             if key is None:
                 continue
             if not valid[pos]:
@@ -107,9 +126,8 @@ def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incomin
                                    None, f"{d.key}_unique",
                                    f"{d.fields[d.key].header}与工作表“{first['sheet']}”第{first['sheet_row']}行重复"))
                 continue
-            record = {name: values[name][pos] for name in hash_fields}
-            record.update(sheet=result.sheet, sheet_row=rows[pos], warned=bool(warned[pos]))
-            record["row_hash"] = row_hash([record[n] for n in hash_fields] + [record["sheet"], record["warned"]])
+            record = dict(zip(hash_fields, cells))
+            record.update(sheet=result.sheet, sheet_row=rows[pos], warned=warned[pos], row_hash=digest)
             if id_field:
                 plain = values[id_field][pos]
                 record[f"{id_field}_plain"] = plain

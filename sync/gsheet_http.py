@@ -189,6 +189,11 @@ def google_client(credentials: str | Path | Mapping[str, Any], key: str,
                   retry: RetryPolicy | None = None) -> Iterator[GoogleHTTPClient]:
     """A client for one spreadsheet; any Google failure inside leaves as `SourceUnreadable`."""
     creds, account, label = load_credentials(credentials, scopes)
+    if api_endpoint:
+        # google-auth looks up a "regional access boundary" at iamcredentials.googleapis.com after
+        # each token; behind a replaced endpoint (a proxy, a private endpoint, the tests) that
+        # host is out of reach and must not be contacted around the endpoint.
+        creds._is_regional_access_boundary_lookup_required = lambda: False
     client = GoogleHTTPClient(creds, api_endpoint=api_endpoint, timeout=timeout, retry=retry)
     try:
         yield client

@@ -52,9 +52,12 @@ def gsheet(tmp_path, db_url, sheets_emulator, service_account_file):
     return configure
 
 
-def test_first_sync_unchanged_and_one_edit(gsheet, sheets_emulator):
+def test_first_sync_unchanged_and_one_edit(gsheet, sheets_emulator, caplog):
     sheets_emulator.add_spreadsheet(KEY, "上站街道台账", {"报到名册": sheet_rows(12)})
     result, rows = gsheet.sync()
+    # Regression: google-auth's regional-access-boundary lookup went to iamcredentials.googleapis.com
+    # around the configured endpoint.
+    assert "iamcredentials" not in caplog.text
     assert (result.status, result.inserted, rows) == ("ok", 12, 12)
     assert sheets_emulator.kinds() == ["token", "drive.get", "sheets.get", "values.batchGet"]
 
@@ -106,3 +109,27 @@ def test_write_back_puts_the_issues_into_the_staff_spreadsheet(gsheet, sheets_em
     assert "D4" in flat and any("联系电话格式不正确" in c for c in flat)
     assert book.sheet("报到名册").rows[3][ROSTER_HEADERS.index("联系电话")] == "12345"  # staff value untouched
     assert any(a1 == "D4" for _sheet, a1 in book.notes)
+
+
+CALLS = ["token", "drive.get", "sheets.get", "values.batchGet"]
+
+
+@pytest.mark.parametrize("kind", CALLS)
+@pytest.mark.parametrize("fault, times, outcome", [
+    ({"status": 429}, 2, "ok"),  # rate limited twice, then through
+    ({"status": 503}, 1, "ok"),
+    ({"reset": True}, 1, "ok"),  # connection dropped once
+    ({"status": 500}, 100, "failed"),  # a storm: bounded retries, then a clear failure
+])
+def test_google_faults_at_every_call_are_retried_or_fail_clearly_never_wiping(gsheet, sheets_emulator, kind,
+                                                                              fault, times, outcome):
+    sheets_emulator.add_spreadsheet(KEY, "上站街道台账", {"报到名册": sheet_rows(6)})
+    assert gsheet.sync()[0].status == "ok"
+    sheets_emulator.edit(KEY, "报到名册", "E3", "阳泉市第三中学")
+    sheets_emulator.fail(kind, times=times, **fault)
+    result, rows = gsheet.sync()
+    assert (result.status, rows) == (outcome, 6), result.message
+    if outcome == "ok":
+        assert result.updated == 1
+    else:
+        assert result.seconds < 90 and "暂时不可用" in result.message

@@ -8,6 +8,7 @@ from pages.common import (STATUS_WORDS, annotated_download, cached, downloads, g
                           require_user, sheet_link, template_download, zh)
 from schemas import DATASETS
 from sync.exports import SEVERITY_WORDS
+from sync.issues import check_label
 from sync.queries import quality
 
 DATASET_WORDS = {name: d.title for name, d in DATASETS.items()}
@@ -29,7 +30,7 @@ st.dataframe(zh(sources[["district", "street", "name", "last_status", "last_ok_a
 counts = cached(quality.issue_counts, streets=user.scope)
 if not counts.empty:
     counts = counts.assign(dataset=counts["dataset"].map(DATASET_WORDS),
-                           severity=counts["severity"].map(SEVERITY_WORDS))
+                           severity=counts["severity"].map(SEVERITY_WORDS), check=counts["check"].map(check_label))
     st.subheader("问题统计")
     left, right = st.columns(2)
     pivot = counts.pivot_table("issues", ["street", "dataset"], "severity", "sum", fill_value=0)
@@ -51,7 +52,8 @@ filters = {k: (None if v == "全部" else v) for k, v in filters.items()}
 
 def issue_table(limit: int | None):
     rows, total = quality.issue_list(engine, user.scope, limit=limit, **filters)
-    return rows.assign(dataset=rows["dataset"].map(DATASET_WORDS), severity=rows["severity"].map(SEVERITY_WORDS)), total
+    return rows.assign(dataset=rows["dataset"].map(DATASET_WORDS), severity=rows["severity"].map(SEVERITY_WORDS),
+                       **({"检查项": rows["检查项"].map(check_label)} if "检查项" in rows else {})), total
 
 
 issues, total = issue_table(500)

@@ -149,3 +149,15 @@ def test_mask_id_keeps_length_and_hides_the_middle(value):
 @given(st.from_regex(r"1[3-9]\d{9}", fullmatch=True))
 def test_mask_phone_hides_the_middle_four(value):
     assert mask_phone(value) == value[:3] + "****" + value[-4:]
+
+
+CHECK_LABEL_CASES = [("required", "必填项为空"), ("wish_id_unique", "编号重复"), ("claimer_in_roster", "不在报到名册中"),
+                     ("completed_on_not_before_claimed_on", "日期先后顺序不对"), ("holder_required", "条件必填项为空"),
+                     ("something_new", "something_new")]
+
+
+@pytest.mark.parametrize("check, label", CHECK_LABEL_CASES)
+def test_check_labels_in_chinese(check, label):
+    from sync.issues import check_label
+
+    assert check_label(check) == label

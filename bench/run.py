@@ -133,8 +133,9 @@ def ours(c: City, db: Database, out: Path, env: dict, repeat: int, label: str) -
 
 def overview(out: Path, rows: int, repeat: int, env: dict, url: str | None) -> dict[str, float]:
     from bench.million import build_million
+    from sync.db import head_revision
     db = Database(out, url, f"million-{rows}")
-    marker = out / f"million-{rows}.{db.kind}.built"
+    marker = out / f"million-{rows}-{head_revision()}.built"  # a new migration (an index) means a new mirror
     if not marker.exists() or db.kind == "PostgreSQL":
         db.reset()
         build_million(db.url, rows).dispose()

@@ -75,17 +75,14 @@ def _canonical_column(values: list[Any], kind: str) -> list[str]:
     """``_canonical`` of each value of one column; a text column (str or None) at list speed."""
     if kind in TEXT_KINDS:
         return ["\x00" if v is None else v for v in values]
-    done: dict[Any, str] = {}  # dates and numbers repeat down a column: format each once
+    if kind != "date":  # numbers: no memo, 0.0 == -0.0 but their texts differ
+        return list(map(_canonical, values))
+    done: dict[Any, str] = {}  # dates repeat down a column: format each once
     return [done[v] if v in done else done.setdefault(v, _canonical(v)) for v in values]
 
 
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-def row_hash(values: list[Any]) -> str:
-    """Hash over one canonical text form, so a reader's dtype never makes a row look changed."""
-    return _digest("\x1f".join(map(_canonical, values)))
 
 
 def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incoming], list[Issue]]:
@@ -110,8 +107,8 @@ def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incomin
         warned = [bool(w) for w in frame["warned"].tolist()]
         plain_fields = [n for n in d.fields if n != id_field]
         hash_fields = ([f"{id_field}_hash"] if id_field else []) + plain_fields
-        # the row hash of every row at once, column by column: the same text as row_hash()
-        # of [hash fields..., sheet, warned], without a Python call per cell
+        # every row's hash at once, over one canonical text form of [hash fields..., sheet,
+        # warned] (so a reader's dtype never makes a row look changed), column by column
         texts = [_canonical_column(values[n], d.fields[n].kind if n in d.fields else "id") for n in hash_fields]
         hashes = map(_digest, map("\x1f".join, zip(*texts, repeat(result.sheet), map(str, warned))))
         for pos, (key, cells, digest) in enumerate(zip(keys, zip(*(values[n] for n in hash_fields)), hashes)):

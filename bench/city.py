@@ -1,8 +1,10 @@
-"""Benchmark cities: generated street workbooks, their config, and a copy with 1% of rows changed.
+"""Benchmark cities: generated street workbooks, their config, and copies with 1% of rows changed.
 
-A city lives in ``<out>/city-<scale>-<seed>/``: ``base/`` as generated, ``changed/`` with one
-free-text cell edited in every hundredth data row, and ``live/``, the files the config names
-(``use`` copies base or changed there, so a re-sync sees new content at the same path).
+A city lives in ``<out>/city-<scale>-<seed>/``: ``base/`` as generated; ``changed/`` with one
+free-text cell edited in every hundredth data row of every workbook (every source changed:
+the worst case); ``changed-one/`` with as many edits, all in the first street's workbook;
+and ``live/``, the files the config names (``use`` copies one of them there, so a re-sync
+sees new content at the same path).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sync.template import SHEET_TITLES
 # a free-text cell per dataset whose edit changes the row and nothing about its validity
 CHANGED_HEADER = {"roster": "备注", "wishes": "认领单位", "posts": "岗位名称"}
 EVERY = 100  # one data row in a hundred changes
+VARIANTS = ("changed", "changed-one")
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,9 @@ class City:
         return [self.folder / which / s.file for s in self.streets]
 
     def use(self, which: str) -> None:
-        """Put the base or the changed workbooks where the config points."""
-        if which == "changed" and not (self.folder / "changed").exists():
-            _write_changed(self)
+        """Put the base or a changed copy of the workbooks where the config points."""
+        if which in VARIANTS and not (self.folder / which).exists():
+            _write_changed(self, which)
         live = self.folder / "live"
         live.mkdir(exist_ok=True)
         for s in self.streets:
@@ -82,22 +85,32 @@ def city(out: Path, scale: float, seed: int) -> City:
     return found
 
 
-def changed_rows(street: Street) -> dict[str, list[int]]:
-    """dataset -> the sheet rows edited in the changed copy."""
+def changed_rows(found: City, street: Street, variant: str) -> dict[str, list[int]]:
+    """dataset -> the sheet rows edited in a changed copy."""
     first = HEADER_ROW + 1
-    return {d: list(range(first + EVERY // 2, first + n, EVERY)) for d, n in street.rows.items()}
+    if variant == "changed":
+        step = EVERY
+    elif street == found.streets[0]:  # changed-one: the city's 1% of edits, all in this street
+        step = max(1, round(sum(street.rows.values()) * EVERY / found.rows))
+    else:
+        return {d: [] for d in street.rows}
+    return {d: list(range(first + step // 2, first + n, step)) for d, n in street.rows.items()}
 
 
-def _write_changed(found: City) -> None:
-    changed = found.folder / "changed.tmp"
+def _write_changed(found: City, variant: str) -> None:
+    changed = found.folder / f"{variant}.tmp"
     shutil.rmtree(changed, ignore_errors=True)
     changed.mkdir()
     for s in found.streets:
+        edits = changed_rows(found, s, variant)
+        if not any(edits.values()):
+            shutil.copyfile(found.folder / "base" / s.file, changed / s.file)
+            continue
         book = load_workbook(found.folder / "base" / s.file)
-        for dataset, rows in changed_rows(s).items():
+        for dataset, rows in edits.items():
             sheet = book[SHEET_TITLES[dataset]]
             column = LAYOUTS[dataset].index(CHANGED_HEADER[dataset]) + 1
             for row in rows:
                 sheet.cell(row, column).value = f"变更{row}"
         book.save(changed / s.file)
-    changed.rename(found.folder / "changed")
+    changed.rename(found.folder / variant)

@@ -1,3 +1,4 @@
 from jobs.cli import main
+from sync.cli import run_cli
 
-main()
+run_cli(main, "python -m jobs")

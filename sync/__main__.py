@@ -1,3 +1,3 @@
-from sync.cli import main
+from sync.cli import main, run_cli
 
-main(prog_name="python -m sync")
+run_cli(main, "python -m sync")

@@ -40,6 +40,21 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def run_cli(group: click.Group, prog_name: str) -> None:
+    """Run a click group; a usage mistake is one Chinese line and exit 2, not click's English box."""
+    try:
+        group.main(prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.format_message(), err=True)
+        sys.exit(2)
+    except click.UsageError as exc:
+        fail(f"用法不对：{exc.format_message()}（运行 {prog_name} --help 查看用法）")
+    except click.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code)
+    except click.Abort:
+        fail("已取消", 1)
+
+
 @click.group(help="台账通：读取街道台账表格，逐格校验，同步到数据库。")
 def main() -> None:
     pass

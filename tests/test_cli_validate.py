@@ -151,3 +151,14 @@ def test_password_protected_exit_2():
     done = validate(CORPUS / "calamine" / "pass_protected.xlsx")
     assert done.returncode == 2
     assert "密码" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["validate", "--dataset", "foo", "x.xlsx"], ["validate", "."], ["nope"],
+                                  ["run", "--bogus"]])
+def test_usage_mistakes_are_one_chinese_line(args):
+    # Regression: click printed its English usage box for a bad option value or a directory.
+    done = subprocess.run([sys.executable, "-m", "sync", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误：用法不对：") and "Traceback" not in done.stderr

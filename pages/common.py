@@ -76,10 +76,20 @@ def sign_in(user: User) -> None:
     st.session_state["auth"] = {"username": user.username, "since": time.time()}
 
 
+def oidc_configured() -> bool:
+    """Whether ``[auth]`` in .streamlit/secrets.toml configures st.login (OIDC)."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
 def sign_out(reason: str | None = None) -> None:
     st.session_state.pop("auth", None)
     if reason:
         st.session_state["auth_message"] = reason
+    if oidc_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()  # else the identity provider's session would sign the user straight back in
 
 
 def current_user() -> User | None:

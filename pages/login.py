@@ -1,15 +1,26 @@
-"""登录: the gate in front of every page."""
+"""登录: the gate in front of every page (password, or the organisation's OIDC when configured)."""
 
 import streamlit as st
 
-from pages.common import get_mirror, sign_in
-from sync.users import authenticate
+from pages.common import get_mirror, oidc_configured, sign_in
+from sync.users import authenticate, user_by_email
 
 st.title("台账通")
 st.caption("街道台账的校验、同步与看板")
 message = st.session_state.pop("auth_message", None)
 if message:
     st.info(message)
+if oidc_configured():
+    if getattr(st.user, "is_logged_in", False):
+        user = user_by_email(get_mirror().engine, st.user.get("email"))
+        if user is None:
+            st.error("该账号尚未在台账通开通或已停用：请联系管理员用此邮箱创建用户")
+            st.button("换一个账号", on_click=st.logout)
+            st.stop()
+        sign_in(user)
+        st.rerun()
+    st.button("使用单位统一身份认证登录", on_click=st.login, type="primary")
+    st.divider()
 with st.form("login"):
     username = st.text_input("用户名")
     password = st.text_input("密码", type="password")

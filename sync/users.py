@@ -85,6 +85,16 @@ def get_user(engine: Engine, username: str) -> User | None:
     return _user(row) if row else None
 
 
+def user_by_email(engine: Engine, email: str | None) -> User | None:
+    """The active user whose e-mail an identity provider vouched for (OIDC sign-in), else None."""
+    if not email:
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(func.lower(users.c.email) == email.strip().lower(),
+                                               users.c.active.is_(True))).first()
+    return _user(row) if row else None
+
+
 def list_users(engine: Engine) -> list[User]:
     with engine.connect() as conn:
         return [_user(r) for r in conn.execute(select(users).order_by(users.c.username))]

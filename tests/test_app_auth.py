@@ -92,3 +92,26 @@ def test_users_rules(tmp_path):
     assert update_user(engine, "staff", role="supervisor").streets == ()
     assert authenticate(engine, "staff", "wrong-password") is None and authenticate(engine, "ghost", PASSWORD) is None
     assert get_user(engine, "staff").role == "supervisor"
+
+
+def test_oidc_sign_in_is_offered_only_when_configured(own_world):
+    plain = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert [b.label for b in plain.button] == ["登录"]
+    oidc = AppTest.from_file(str(APP), default_timeout=60)
+    oidc.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                            "client_id": "taizhang", "client_secret": "s",
+                            "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    oidc.run()
+    assert not oidc.exception, oidc.exception
+    assert [b.label for b in oidc.button] == ["使用单位统一身份认证登录", "登录"]
+
+
+def test_oidc_users_are_matched_by_their_active_email(own_world):
+    from sync.users import user_by_email
+
+    engine = make_engine(own_world.db_url)
+    create_user(engine, "liming", "a-long-password", "staff", ["上站街道"], email="LiMing@Example.org")
+    assert user_by_email(engine, "liming@example.org").username == "liming"
+    assert user_by_email(engine, None) is None and user_by_email(engine, "nobody@example.org") is None
+    update_user(engine, "liming", active=False)
+    assert user_by_email(engine, "liming@example.org") is None

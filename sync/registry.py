@@ -68,9 +68,20 @@ def save_source(engine: Engine, name: str, values: dict[str, Any]) -> None:
 
 
 def provision_sources(engine: Engine, declared: list[dict[str, Any]]) -> None:
-    """Load the TOML's sources by name; idempotent, sources added in the app are left alone."""
+    """Load the TOML's sources by name; idempotent, sources added in the app are left alone.
+
+    One query reads the declared sources already there (every start of the CLI comes here);
+    only a source that is new or differs goes through save_source.
+    """
+    names = [s["name"] for s in declared]
+    if not names:
+        return
+    with engine.connect() as conn:
+        existing = {r.name: r for r in conn.execute(select(sources).where(sources.c.name.in_(names)))}
     for source in declared:
-        save_source(engine, source["name"], source)
+        old = existing.get(source["name"])
+        if old is None or any(old._mapping[k] != v for k, v in _row(source).items()):
+            save_source(engine, source["name"], source)
 
 
 def list_sources(engine: Engine, names: list[str] | None = None, *, enabled_only: bool = False) -> list[Source]:

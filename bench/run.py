@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", help="a PostgreSQL URL to measure our sync on as well (it is wiped)")
     parser.add_argument("--repeat", type=int, default=3, help="whole-process runs per figure (the median is shown)")
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--no-scaling", action="store_true", help="skip the full sync of ten times the data")
     parser.add_argument("--smoke", action="store_true", help="tiny city, one run, temporary folder, no BENCHMARKS.md")
     args = parser.parse_args(argv)
     if args.db and "bench" not in args.db.rsplit("/", 1)[-1]:
@@ -179,12 +180,13 @@ def main(argv: list[str] | None = None) -> None:
                             ["bench/peer.py", f"sqlite:///{scratch}", *files], env, args.repeat, before=wipe), "peer")
         for key, m in ours(base, Database(out, None, "ours"), out, env, args.repeat, "SQLite").items():
             figures.add(m, key)
-        ten = city(out, args.scale * 10, args.seed)
-        figures.rows_ten = ten.rows
-        figures.add(measure(f"ours: full sync, 10× data ({ten.rows:,} rows), SQLite",
-                            ["-m", "sync", "run", "--config", str(ten.write_config(out / "ten.toml",
-                                                                                   f"sqlite:///{out / 'ten.db'}"))],
-                            env, args.repeat, before=Database(out, None, "ten").reset), "full_ten")
+        if not args.no_scaling:
+            ten = city(out, args.scale * 10, args.seed)
+            figures.rows_ten = ten.rows
+            config = ten.write_config(out / "ten.toml", f"sqlite:///{out / 'ten.db'}")
+            figures.add(measure(f"ours: full sync, 10× data ({ten.rows:,} rows), SQLite",
+                                ["-m", "sync", "run", "--config", str(config)],
+                                env, args.repeat, before=Database(out, None, "ten").reset), "full_ten")
         if args.db:
             pg = Database(out, args.db, "pg")
             figures.add(measure("floor: calamine + psycopg executemany (PostgreSQL)",

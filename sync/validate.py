@@ -7,6 +7,7 @@ kind?), the dataset's pandera model (lazy, per column), and the dataset's row ru
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,17 @@ class _Collector:
         self.table, self.raw = table, raw
         self.issues: list[Issue] = []
         self.seen: set[tuple[int, str]] = set()
+        # messages name fields by their canonical headers; say them as this sheet spells them
+        renamed = {table.dataset.fields[n].header: h for n, h in table.headers.items()
+                   if h != table.dataset.fields[n].header}
+        self.spelled = (re.compile("|".join(sorted(map(re.escape, renamed), key=len, reverse=True))), renamed) \
+            if renamed else None
+
+    def words(self, message: str) -> str:
+        if self.spelled is None:
+            return message
+        pattern, renamed = self.spelled
+        return pattern.sub(lambda m: renamed[m.group(0)], message)
 
     def add(self, pos: int, name: str, severity: str, check: str, message: str) -> None:
         if (pos, name) in self.seen:
@@ -60,7 +72,7 @@ class _Collector:
             severity, t.grid.title, t.sheet_rows[pos],
             t.cell_ref(pos, name) if present else None,
             t.headers.get(name, meta.header), name,
-            mask(value, meta.kind) if meta.personal else value, check, message))
+            mask(value, meta.kind) if meta.personal else value, check, self.words(message)))
 
 
 def _normalise_column(values: list[Any], kind: str) -> tuple[list[Any], dict[int, Any]]:

@@ -266,3 +266,15 @@ def test_issues_in_sheet_order_and_bad_rows_counted_once():
     result = validate_rows(rows_of("roster", records))
     assert [i.cell for i in result.issues] == ["B2", "D2", "E4", "I4"]
     assert (result.rows, result.valid_rows) == (3, 1)
+
+
+def test_messages_name_fields_as_the_sheet_spells_them():
+    # Regression: a sheet headed 兑现日期 was told "完成日期不能为空" (the canonical header).
+    from sync.grid import Grid
+    from sync.table import extract_table
+    from sync.validate import validate_table
+
+    grid = Grid("微心愿", [["编号", "社区", "心愿人", "心愿", "登记日期", "认领状态", "认领人", "认领日期", "兑现日期"],
+                           ["W1", "德胜街社区", "刘大妈", "轮椅", "2020-07-01", "已完成", "张三", "2020-07-03", ""]])
+    (issue,) = validate_table(extract_table(grid)).issues
+    assert (issue.cell, issue.column, issue.message) == ("I2", "兑现日期", "认领状态为已完成时，兑现日期不能为空")

@@ -38,6 +38,12 @@ def messages(mask: pd.Series, text: str | pd.Series) -> pd.Series:
     return out
 
 
+def is_in(series: pd.Series, values: frozenset[str]) -> pd.Series:
+    """Membership by Python set lookups: ``Series.isin`` turns every value of a large set into a
+    pyarrow scalar on each call (6 ms for a street's 2,000 roster names, against 0.3 ms here)."""
+    return pd.Series([v in values for v in series.tolist()], index=series.index, dtype=bool)
+
+
 def required_when(field: str, header: str, column: str, values: tuple[str, ...]) -> RowRule:
     def violated(df: pd.DataFrame, ctx: Context) -> pd.Series:
         return messages(df[column].isin(values) & df[field].isna(),
@@ -55,7 +61,7 @@ def in_roster(field: str, header: str) -> RowRule:
     def violated(df: pd.DataFrame, ctx: Context) -> pd.Series:
         if ctx.roster_names is None:
             return messages(pd.Series(False, index=df.index), "")
-        return messages(df[field].notna() & ~df[field].isin(ctx.roster_names),
+        return messages(df[field].notna() & ~is_in(df[field], ctx.roster_names),
                         f"{header}不在本街道的在职党员报到名册中")
     return RowRule(f"{field}_in_roster", field, violated, severity="warning")
 
@@ -65,7 +71,7 @@ def in_communities(field: str) -> RowRule:
         if ctx.communities is None:
             return messages(pd.Series(False, index=df.index), "")
         allowed = "、".join(sorted(ctx.communities))
-        return messages(df[field].notna() & ~df[field].isin(ctx.communities),
+        return messages(df[field].notna() & ~is_in(df[field], ctx.communities),
                         f"社区不属于本街道（应为：{allowed}）")
     return RowRule(f"{field}_in_street", field, violated)
 

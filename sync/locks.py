@@ -34,13 +34,16 @@ def named_lock(engine: Engine, name: str) -> Iterator[bool]:
     """Try to take the lock ``name`` without waiting; yields whether it was taken."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock_key(name)}).scalar())
+            # advisory locks are database-wide: key them by schema too, so two mirrors in one
+            # database (a staging schema, parallel test schemas) never block each other
+            key = lock_key(f"{conn.execute(text('SELECT current_schema()')).scalar()}:{name}")
+            taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
             conn.commit()
             try:
                 yield taken
             finally:
                 if taken:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(name)})
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                     conn.commit()
         return
     directory = _lock_dir(engine)

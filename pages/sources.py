@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from pages.common import cached, get_mirror, local_time, require_user, zh
+from pages.common import cached, get_mirror, local_time, require_user, template_download, zh
 from pages.source_form import location_input, mapping_input, schedule_input, settings_input, show_preview
 from sync.grid import SourceUnreadable
 from sync.queries import quality
@@ -13,7 +13,7 @@ from sync.source_setup import SourceInvalid, check_values, preview, split_list
 
 NEW = "（新建数据源）"
 
-require_user("admin")
+user = require_user("admin")
 mirror = get_mirror()
 st.title("数据源管理")
 health = cached(quality.source_health, streets=None)
@@ -56,3 +56,6 @@ if st.button("保存", type="primary", disabled=source is None and current is No
     else:
         st.cache_data.clear()
         st.success(f"已保存数据源“{name}”。可在“同步记录”中立即同步。")
+st.divider()
+st.caption("新建台账时，可把空白模板发给街道：模板由校验规则生成，带下拉选项和填写说明。")
+template_download(user)

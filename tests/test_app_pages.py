@@ -141,3 +141,12 @@ def test_quality_page_offers_the_annotated_workbook_of_a_source(app_env):
     assert at.selectbox[1].options == ["全部", "shangzhan"]
     at.selectbox[1].select("shangzhan").run()
     assert any(b.label.startswith("下载标注问题的工作簿") for b in at.get("download_button"))
+
+
+@pytest.mark.parametrize("username, page", [("shangzhan", "pages/quality.py"), ("admin", "pages/quality.py"),
+                                             ("admin", "pages/sources.py")])
+def test_register_templates_are_offered(app_env, username, page):
+    at = open_page(username, page)
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert "下载台账模板（名册、微心愿、志愿服务岗）" in labels

@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas import DATASETS, Dataset
+from sync.normalize import EARLIEST
 from sync.table import GUIDE_SHEET, LISTS_SHEET
 from sync.template_content import EXAMPLE_COMMUNITY, example_row, field_choices, write_guide
 
@@ -92,7 +93,7 @@ def _validation(d: Dataset, name: str, choices: tuple[str, ...], lists: Lists) -
         return DataValidation(type="list", formula1=lists.formula(choices), **common)
     if meta.kind == "date":
         latest = "TODAY()" if check_stats(d, name, "not_future") is not None else "DATE(9999,12,31)"
-        return DataValidation(type="date", operator="between", formula1="DATE(1900,1,1)", formula2=latest, **common)
+        return DataValidation(type="date", operator="between", formula1=f"DATE({EARLIEST.year},{EARLIEST.month},{EARLIEST.day})", formula2=latest, **common)
     bounds = check_stats(d, name, "greater_than_or_equal_to", "in_range")
     if meta.kind in ("int", "number") and bounds:
         kind = "whole" if meta.kind == "int" else "decimal"

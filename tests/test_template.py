@@ -134,7 +134,8 @@ def test_date_columns_are_validated_and_formatted():
         for name in (n for n, meta in d.fields.items() if meta.kind == "date"):
             column = _column(dataset, name)
             validation = _validation(sheet, column)
-            assert (validation.type, validation.formula2) == ("date", "TODAY()")
+            # the template's lower bound is the reader's: no date before 1950 is accepted
+            assert (validation.type, validation.formula1, validation.formula2) == ("date", "DATE(1950,1,1)", "TODAY()")
             assert sheet[f"{column}{LAST_ROW}"].number_format == "yyyy-mm-dd"
 
 

@@ -119,9 +119,10 @@ def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incomin
                 continue
             if key in target.records:
                 first = target.records[key]
-                extra.append(Issue(ERROR, result.sheet, rows[pos], None, d.fields[d.key].header, d.key,
-                                   None, f"{d.key}_unique",
-                                   f"{d.fields[d.key].header}与工作表“{first['sheet']}”第{first['sheet_row']}行重复"))
+                letter, header = result.headers[d.key]
+                extra.append(Issue(ERROR, result.sheet, rows[pos], f"{letter}{rows[pos]}", header, d.key,
+                                   None if d.fields[d.key].personal else str(key), f"{d.key}_unique",
+                                   f"{header}与工作表“{first['sheet']}”第{first['sheet_row']}行重复"))
                 continue
             record = dict(zip(hash_fields, cells))
             record.update(sheet=result.sheet, sheet_row=rows[pos], warned=warned[pos], row_hash=digest)

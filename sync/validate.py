@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils.cell import get_column_letter
 import pandera.errors
 
 from schemas import ERROR, INFO, WARNING, Context, Dataset
@@ -34,6 +35,7 @@ class SheetResult:
     valid_rows: int  # rows without errors
     issues: list[Issue] = field(default_factory=list)
     frame: pd.DataFrame | None = None  # canonical columns + sheet_row, valid, warnings
+    headers: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (column letter, header)
 
     def as_json(self) -> dict[str, Any]:
         return {"sheet": self.sheet, "dataset": self.dataset, "header_row": self.header_row,
@@ -162,8 +164,10 @@ def validate_table(table: Table, ctx: Context | None = None) -> SheetResult:
     frame["valid"] = ~frame["sheet_row"].isin(error_rows) & (not table.blocked)
     frame["warned"] = frame["sheet_row"].isin(warned_rows)
     issues = table.issues + sorted(found.issues, key=lambda i: (i.row, table.columns.get(i.field or "", 0)))
+    letters = {name: (get_column_letter(table.grid.first_col + j), table.headers[name])
+               for name, j in table.columns.items()}
     return SheetResult(table.grid.title, d.name, table.header_row, len(frame),
-                       int(frame["valid"].sum()), issues, frame)
+                       int(frame["valid"].sum()), issues, frame, letters)
 
 
 def _sheet_only(grid_title: str, issues: list[Issue], dataset: str | None = None) -> SheetResult:

@@ -227,3 +227,24 @@ def test_claimer_checked_against_the_streets_roster_in_the_mirror(tmp_path, db_u
         flagged = conn.execute(select(wishes.c.wish_id).where(wishes.c.warned.is_(True))).scalars().all()
     assert warned == [(4, "claimer_in_roster")] and flagged == ["W0002"]
     mirror.engine.dispose()
+
+
+def test_a_key_repeated_on_another_worksheet_is_an_error_at_its_cell(tmp_path, db_url):
+    from openpyxl import load_workbook
+
+    book = write_register(tmp_path / "a.xlsx", None, [wish_row(1), wish_row(2)])
+    workbook = load_workbook(book)
+    copy = workbook.copy_worksheet(workbook["微心愿"])
+    copy.title = "微心愿（续）"
+    workbook.save(book)
+    config = write_config(tmp_path / "taizhang.toml", db_url, [
+        {"name": "a", "street": "上站街道", "kind": "excel", "path": str(book)}])
+    mirror = open_mirror(str(config))
+    result = sync_sources(mirror)[0]
+    with mirror.engine.connect() as conn:
+        found = conn.execute(select(issues.c.sheet, issues.c.cell, issues.c.value, issues.c.message)
+                             .where(issues.c.check == "wish_id_unique").order_by(issues.c.cell)).all()
+    mirror.engine.dispose()
+    assert (result.status, result.inserted) == ("ok", 2)
+    assert found == [("微心愿（续）", "A3", "W0001", "心愿编号与工作表“微心愿”第3行重复"),
+                     ("微心愿（续）", "A4", "W0002", "心愿编号与工作表“微心愿”第4行重复")]

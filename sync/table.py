@@ -96,9 +96,15 @@ def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]
     columns = {f: j for j, f in match.columns.items()}
     headers = {f: str(header[j]).strip() for f, j in columns.items()}
     known = sorted(columns.values())  # a row with nothing under a register's columns (only a 序号) is blank
+    key_at = columns.get(d.key)
+
+    def repeats_header(row: list[Any]) -> bool:
+        # sheets laid out for printing repeat the header on every page: its key cell gives it away
+        return key_at is not None and key_at < len(row) and row[key_at] == header[key_at]
+
     table = Table(grid, d, grid.sheet_row(match.index), columns, headers,
                   [i for i, row in enumerate(grid.rows) if i > match.index and is_data_row(row)
-                   and not all(_blank(row[j]) for j in known if j < len(row))])
+                   and not all(_blank(row[j]) for j in known if j < len(row)) and not repeats_header(row)])
     for name, positions in match.duplicates.items():
         letters = "、".join(get_column_letter(grid.first_col + j) + "列" for j in positions)
         table.issues.append(sheet_issue(grid, ERROR, "duplicate_header",

@@ -289,3 +289,15 @@ def test_hidden_sheet_skipped_when_the_dataset_is_forced():
     roster, posts = validate_workbook(_book(hidden=True), dataset="posts")
     assert [(i.severity, i.check) for i in roster.issues] == [("info", "hidden_sheet")]
     assert (posts.dataset, posts.rows, posts.valid_rows) == ("posts", 1, 1)
+
+
+def test_header_repeated_on_every_printed_page_is_not_data():
+    # Regression: a header row repeated further down (sheets laid out for printing) became a
+    # data row with one error per column.
+    from sync.grid import Grid
+    from sync.table import extract_table
+
+    header = ["心愿编号", "社区", "心愿人", "心愿内容", "登记日期", "状态"]
+    row = ["W1", "德胜街社区", "刘大妈", "轮椅", "2020-07-01", "待认领"]
+    table = extract_table(Grid("微心愿", [header, row, header, ["W2", *row[1:]]]))
+    assert table.sheet_rows == [2, 4]

@@ -22,7 +22,8 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas import ERROR, WARNING
-from sync.exports import ISSUE_COLUMNS, SEVERITY_WORDS, add_sheet, issue_rows, safe_cell
+from sync.exports import ISSUE_COLUMNS, add_sheet, issue_rows, safe_cell
+from sync.issues import SEVERITY_WORDS
 from sync.grid import Grid, SourceUnreadable
 from sync.issues import Issue
 from sync.readers import read_file

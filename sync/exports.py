@@ -17,9 +17,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from schemas import DATASETS
+from sync.issues import SEVERITY_WORDS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-SEVERITY_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
 ISSUE_COLUMNS = (("source", "数据源"), ("dataset", "台账"), ("sheet", "工作表"), ("row", "行号"),
                  ("cell", "单元格"), ("column", "列"), ("severity", "级别"), ("value", "当前值"),
                  ("message", "问题说明"), ("check", "规则"))

@@ -20,11 +20,10 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.exceptions import CellCoordinatesException
 
 from sync.gsheet_http import RetryPolicy, google_client, spreadsheet_key
-from sync.issues import Issue
+from sync.issues import SEVERITY_WORDS, Issue
 
 RESULTS_SHEET = "校验结果"
 RESULTS_HEADER = ("工作表", "行号", "单元格", "列名", "级别", "问题说明")
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 WRITE_SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 NOTE_MARK = "【台账通校验】"
 DIGEST_NOTE = "本工作表由台账通在每次同步时自动重写，请勿手工修改。\n内容摘要：{}"
@@ -83,7 +82,7 @@ def note_requests(sheets: Mapping[str, Mapping[str, Any]], notes: Mapping[CellRe
     for issue in issues:
         ref = _cell_ref(sheets, issue)
         if ref:
-            label = SEVERITY_LABELS.get(issue.severity, issue.severity)
+            label = SEVERITY_WORDS.get(issue.severity, issue.severity)
             wanted.setdefault(ref, []).append(f"[{label}] {issue.message}")
     ours_before = {ref for ref, text in notes.items() if NOTE_MARK in text}
     requests = []
@@ -121,7 +120,7 @@ def results_rows(issues: Iterable[Issue]) -> list[list[Any]]:
     rows: list[list[Any]] = [list(RESULTS_HEADER)]
     for issue in issues:
         rows.append([issue.sheet, issue.row if issue.row is not None else "", issue.cell or "",
-                     issue.column or "", SEVERITY_LABELS.get(issue.severity, issue.severity),
+                     issue.column or "", SEVERITY_WORDS.get(issue.severity, issue.severity),
                      issue.message])
     return rows
 

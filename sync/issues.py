@@ -25,6 +25,8 @@ class Issue:
         return out
 
 
+SEVERITY_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
+
 CHECK_LABELS = {
     "required": "必填项为空", "length": "长度不符", "allowed_values": "不是允许的值", "range": "数值超出范围",
     "not_future": "日期晚于今天", "id_number_valid": "身份证号不正确", "id_stored_as_number": "身份证号被存为数字",

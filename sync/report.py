@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from schemas import DATASETS
+from sync.issues import SEVERITY_WORDS
 from sync.validate import SheetResult
 
-SEVERITY_WORDS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 def text_report(file: str, results: list[SheetResult]) -> str:

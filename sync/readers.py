@@ -36,8 +36,12 @@ def fingerprint(path: Path) -> str:
         return "sha256:" + hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def read_file(path: str | Path) -> Workbook:
-    """Read every worksheet of a file. Raises SourceUnreadable with a Chinese reason."""
+def read_file(path: str | Path, digest: str | None = None) -> Workbook:
+    """Read every worksheet of a file. Raises SourceUnreadable with a Chinese reason.
+
+    ``digest`` is the file's fingerprint when the caller has just taken it. It is taken before
+    parsing: a file saved again mid-read then differs from it, and the next sync reads it anew.
+    """
     path = Path(path)
     if not path.is_file():
         raise SourceUnreadable(f"找不到文件：{path}")
@@ -49,8 +53,9 @@ def read_file(path: str | Path) -> Workbook:
         raise SourceUnreadable(f"文件是空的（0字节）：{path.name}")
     if size > MAX_FILE_BYTES:
         raise SourceUnreadable(f"文件过大（{size // 1024 // 1024} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限：{path.name}")
+    digest = digest or fingerprint(path)
     grids = read_csv(path) if suffix == ".csv" else read_workbook(path)
-    return Workbook(name=path.name, grids=grids, fingerprint=fingerprint(path))
+    return Workbook(name=path.name, grids=grids, fingerprint=digest)
 
 
 def _check_zip(path: Path) -> None:

@@ -77,9 +77,8 @@ def read_source(source: Source, known: str | None) -> Workbook | None:
     path = Path(source.path or "")
     if not path.is_file():
         raise SourceUnreadable(f"找不到文件：{path}（请检查数据源“{source.name}”的路径）")
-    if known is not None and fingerprint(path) == known:
-        return None
-    return read_file(path)
+    digest = fingerprint(path)
+    return None if digest == known else read_file(path, digest)
 
 
 def google_credentials() -> dict | str:

@@ -15,6 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from schemas.checks import id_check_char
 from sync import settings
 from tests.validation_cases import write_xlsx
 
@@ -37,8 +38,7 @@ POSTS = ["岗位编号", "社区", "岗位类型", "岗位名称", "责任人", 
 def person_id(seq: int, born: str = "19800101") -> str:
     """A made-up ID number with a correct GB 11643 check character."""
     first17 = f"140302{born}{seq:03d}"
-    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
-    return first17 + "10X98765432"[total % 11]
+    return first17 + id_check_char(first17)
 
 
 def wrong_check(number: str) -> str:

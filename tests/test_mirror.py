@@ -248,3 +248,16 @@ def test_a_key_repeated_on_another_worksheet_is_an_error_at_its_cell(tmp_path, d
     assert (result.status, result.inserted) == ("ok", 2)
     assert found == [("微心愿（续）", "A3", "W0001", "心愿编号与工作表“微心愿”第3行重复"),
                      ("微心愿（续）", "A4", "W0002", "心愿编号与工作表“微心愿”第4行重复")]
+
+
+def test_a_sheet_is_not_changed_by_a_change_of_another_sheet(street):
+    # Regression: the sheet hash covered the valid/warned flags, so a new roster member (which
+    # clears a wish's claimer warning) made the untouched 微心愿 sheet look changed.
+    wish = [wish_row(1, 认领人="党员004")]
+    street.write([roster_row(i) for i in range(1, 4)], wish)
+    street.sync()
+    first = {r.sheet: r.changed_at for r in street.query(select(sheets))}
+    street.write([roster_row(i) for i in range(1, 5)], wish)
+    street.sync()
+    second = {r.sheet: r.changed_at for r in street.query(select(sheets))}
+    assert second["报到名册"] > first["报到名册"] and second["微心愿"] == first["微心愿"]

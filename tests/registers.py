@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 
 from schemas.checks import id_check_char
+from tests.validation_cases import write_xlsx
 
 ROSTER_HEADERS = ["姓名", "身份证号", "性别", "联系电话", "工作单位", "报到社区", "报到日期"]
 WISH_HEADERS = ["心愿编号", "社区", "心愿人", "心愿内容", "登记日期", "状态", "认领人", "认领日期", "完成日期"]
@@ -49,20 +49,10 @@ def post_row(n: int, **changes: Any) -> list[Any]:
 def write_register(path: Path, roster: list[list[Any]] | None = None, wishes: list[list[Any]] | None = None,
                    posts: list[list[Any]] | None = None, title: str = "上站街道在职党员报到名册") -> Path:
     """A workbook with up to three worksheets, each with a title row above its header."""
-    book = Workbook()
-    book.remove(book.active)
-    for sheet, headers, rows in (("报到名册", ROSTER_HEADERS, roster), ("微心愿", WISH_HEADERS, wishes),
-                                 ("志愿服务岗", POST_HEADERS, posts)):
-        if rows is None:
-            continue
-        ws = book.create_sheet(sheet)
-        ws.append([title])
-        ws.append(headers)
-        for row in rows:
-            ws.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    return write_xlsx(path, {sheet: [[title], headers, *rows] for sheet, headers, rows in (
+        ("报到名册", ROSTER_HEADERS, roster), ("微心愿", WISH_HEADERS, wishes), ("志愿服务岗", POST_HEADERS, posts))
+        if rows is not None})
 
 
 def toml_value(value: Any) -> str:

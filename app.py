@@ -3,8 +3,8 @@
 import streamlit as st
 
 from pages.common import current_user, get_mirror, sign_out
-from sync.grid import SourceUnreadable
-from sync.users import ROLES
+from sync.sources.grid import SourceUnreadable
+from sync.store.users import ROLES
 
 st.set_page_config(page_title="台账通", page_icon="📋", layout="wide")
 

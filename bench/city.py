@@ -16,8 +16,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from sync.demo import HEADER_ROW, LAYOUTS, generate_city
-from sync.template import SHEET_TITLES
+from sync.demo.city import HEADER_ROW, LAYOUTS, generate_city
+from sync.outputs.template import SHEET_TITLES
 
 # a free-text cell per dataset whose edit changes the row and nothing about its validity
 CHANGED_HEADER = {"roster": "备注", "wishes": "认领单位", "posts": "岗位名称"}

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, insert
 
 from schemas import DATASETS
-from sync.db import make_engine, upgrade
-from sync.demo_people import STREETS
-from sync.models import DATA_TABLES, sources
+from sync.store.db import make_engine, upgrade
+from sync.demo.people import STREETS
+from sync.store.models import DATA_TABLES, sources
 
 SHARE = {"roster": 36, "wishes": 35, "posts": 2}
 COMMUNITIES = 6  # per street

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.overview_queries import time_overview_queries  # noqa: E402
-from sync.db import make_engine  # noqa: E402
+from sync.store.db import make_engine  # noqa: E402
 
 
 def median_ms(url: str, repeat: int) -> dict[str, float]:

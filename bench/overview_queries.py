@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, select
 
-from sync.models import sources
+from sync.store.models import sources
 from sync.queries import overview
 
 
@@ -43,6 +43,6 @@ def time_overview_queries(engine: Engine) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    from sync.db import make_engine
+    from sync.store.db import make_engine
 
     print(json.dumps(time_overview_queries(make_engine(sys.argv[1])), indent=2))

@@ -61,8 +61,8 @@ def written_since(db: Database, after_run: int) -> int:
     """Rows a sync wrote (inserted + updated + deleted), from the sync_runs it recorded."""
     from sqlalchemy import func, select
 
-    from sync.db import make_engine
-    from sync.models import sync_runs
+    from sync.store.db import make_engine
+    from sync.store.models import sync_runs
     engine = make_engine(db.url)
     with engine.connect() as conn:
         total = conn.execute(select(func.coalesce(func.sum(sync_runs.c.inserted + sync_runs.c.updated
@@ -77,9 +77,9 @@ def expected_writes(db: Database, c: City, variant: str) -> tuple[int, int, int]
     write — and the last sync_runs id before the re-sync)."""
     from sqlalchemy import and_, func, or_, select
 
-    from sync.db import make_engine
-    from sync.models import DATA_TABLES, sync_runs
-    from sync.template import SHEET_TITLES
+    from sync.store.db import make_engine
+    from sync.store.models import DATA_TABLES, sync_runs
+    from sync.outputs.template import SHEET_TITLES
     engine = make_engine(db.url)
     edited, held = 0, 0
     with engine.connect() as conn:
@@ -140,7 +140,7 @@ def ours(c: City, db: Database, out: Path, env: dict, repeat: int, label: str) -
 
 def overview(out: Path, rows: int, repeat: int, env: dict, url: str | None) -> dict[str, float]:
     from bench.million import build_million
-    from sync.db import head_revision
+    from sync.store.db import head_revision
     db = Database(out, url, f"million-{rows}")
     marker = out / f"million-{rows}-{head_revision()}.built"  # a new migration (an index) means a new mirror
     if not marker.exists() or db.kind == "PostgreSQL":

@@ -22,15 +22,15 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas import ERROR, WARNING
-from sync.exports import ISSUE_COLUMNS, add_sheet, issue_rows, safe_cell
-from sync.issues import SEVERITY_WORDS
-from sync.grid import Grid, SourceUnreadable
-from sync.issues import Issue
-from sync.readers import read_file
+from sync.outputs.exports import ISSUE_COLUMNS, add_sheet, issue_rows, safe_cell
+from sync.check.issues import SEVERITY_WORDS
+from sync.sources.grid import Grid, SourceUnreadable
+from sync.check.issues import Issue
+from sync.sources.readers import read_file
 from sync.registry import get_source
 from sync.run import read_source, street_roster_names
 from sync.service import Mirror, UnknownSource
-from sync.validate import SheetResult, validate_workbook
+from sync.check.validate import SheetResult, validate_workbook
 
 FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"),  # Excel's own "light red fill"
          WARNING: PatternFill("solid", fgColor="FFEB9C")}  # and its "yellow fill"

@@ -14,8 +14,8 @@ def _known_errors() -> tuple[type[Exception], ...]:
     """Errors whose Chinese message is the whole story: shown as one line, no traceback."""
     from jobs.mail import MailConfigError
     from jobs.schedule import ScheduleInvalid
-    from sync.crypto import SecretKeyInvalid
-    from sync.grid import SourceUnreadable
+    from sync.store.crypto import SecretKeyInvalid
+    from sync.sources.grid import SourceUnreadable
     from sync.service import UnknownSource
     return SourceUnreadable, UnknownSource, MailConfigError, ScheduleInvalid, SecretKeyInvalid
 

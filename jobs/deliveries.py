@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from sqlalchemy import Engine, select, update
 
 from jobs.mail import SendFailed, Transport, as_bytes
-from sync.models import deliveries
+from sync.store.models import deliveries
 from sync.registry import now
 
 MAX_ATTEMPTS = 5  # a report older than a few runs is outdated: retrying it forever helps nobody

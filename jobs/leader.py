@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sync.models import leases
+from sync.store.models import leases
 
 LEASE_NAME = "taizhang:scheduler"
 LEASE_SECONDS = 60

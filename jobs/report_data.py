@@ -17,8 +17,8 @@ from sqlalchemy import Engine, func, or_, select
 
 from jobs.mail import clean_addresses
 from schemas import DATASETS
-from sync.models import deliveries, issues, sheets, sync_runs
-from sync.privacy import mask, mask_id, mask_phone
+from sync.store.models import deliveries, issues, sheets, sync_runs
+from sync.check.privacy import mask, mask_id, mask_phone
 from sync.registry import Source, list_sources
 
 ID_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")

@@ -17,7 +17,7 @@ from jobs.deliveries import Delivery, Outgoing, deliver, retry_failed
 from jobs.mail import Attachment, clean_addresses, compose, open_transport, sender_of
 from jobs.report_data import StreetData, aware, changed_since, last_report_at, streets
 from jobs.schedule import TIMEZONE
-from sync.exports import ISSUE_COLUMNS, issue_rows, issues_workbook, rows_to_xlsx
+from sync.outputs.exports import ISSUE_COLUMNS, issue_rows, issues_workbook, rows_to_xlsx
 from sync.service import Mirror
 
 LIST_LIMIT = 200  # a mail listing thousands of cells is not read; the attachment has them all

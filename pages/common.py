@@ -18,15 +18,15 @@ import streamlit as st
 from jobs.annotate import annotate_source
 from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from schemas import DATASETS
-from sync.exports import rows_to_xlsx, safe_cell
+from sync.outputs.exports import rows_to_xlsx, safe_cell
 from sync.queries import overview
 from sync.queries.quality import run_history
 from sync.queries.scope import Streets
 from sync.registry import list_sources
 from sync.service import Mirror, open_mirror, sync_sources
 from sync.settings import data_dir, setting
-from sync.template import build_template
-from sync.users import ROLES, User, ensure_admin, get_user
+from sync.outputs.template import build_template
+from sync.store.users import ROLES, User, ensure_admin, get_user
 
 CACHE_SECONDS = 30  # dashboards are at most this stale; a sync from the app clears them at once
 LIVE_EVERY = "60s"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.common import get_mirror, oidc_configured, sign_in
-from sync.users import authenticate, user_by_email
+from sync.store.users import authenticate, user_by_email
 
 st.title("台账通")
 st.caption("街道台账的校验、同步与看板")

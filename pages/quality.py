@@ -7,7 +7,7 @@ import streamlit as st
 from pages.common import (STATUS_WORDS, annotated_download, cached, downloads, get_mirror, local_time,
                           require_user, sheet_link, template_download, zh)
 from schemas import DATASETS
-from sync.issues import SEVERITY_WORDS, check_label
+from sync.check.issues import SEVERITY_WORDS, check_label
 from sync.queries import quality
 
 DATASET_WORDS = {name: d.title for name, d in DATASETS.items()}

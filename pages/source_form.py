@@ -12,7 +12,7 @@ from cron_descriptor import ExpressionDescriptor, Options
 
 from jobs.schedule import TIMEZONE, ScheduleInvalid, parse_schedule
 from schemas import DATASETS
-from sync.issues import SEVERITY_WORDS
+from sync.check.issues import SEVERITY_WORDS
 from sync.registry import Source
 from sync.source_setup import UPLOAD_SUFFIXES, Preview, kind_for, save_upload, split_list
 

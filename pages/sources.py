@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.common import cached, get_mirror, local_time, require_user, template_download, zh
 from pages.source_form import location_input, mapping_input, schedule_input, settings_input, show_preview
-from sync.grid import SourceUnreadable
+from sync.sources.grid import SourceUnreadable
 from sync.queries import quality
 from sync.registry import get_source, save_source
 from sync.source_setup import SourceInvalid, check_values, preview, split_list

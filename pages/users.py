@@ -5,7 +5,7 @@ import streamlit as st
 
 from pages.common import cached, get_mirror, require_user
 from sync.queries import overview
-from sync.users import ROLES, UserError, create_user, list_users, update_user
+from sync.store.users import ROLES, UserError, create_user, list_users, update_user
 
 me = require_user("admin")
 engine = get_mirror().engine

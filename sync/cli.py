@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from sync.grid import SourceUnreadable
+from sync.sources.grid import SourceUnreadable
 
 
 class DatasetChoice(click.Choice):
@@ -67,9 +67,9 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式：text 中文报告，json 机器可读。")
 def validate(path: str, dataset: str | None, sheet: str | None, fmt: str) -> None:
-    from sync.readers import read_file
-    from sync.report import text_report
-    from sync.validate import validate_workbook
+    from sync.sources.readers import read_file
+    from sync.outputs.text_report import text_report
+    from sync.check.validate import validate_workbook
 
     try:
         results = validate_workbook(read_file(path), dataset=dataset, sheet=sheet)
@@ -119,7 +119,7 @@ def run(config_file: str | None, db_url: str | None, names: tuple[str, ...], for
 def demo(out: str, scale: float | None, seed: int | None) -> None:
     from pathlib import Path
 
-    from sync.demo import generate_city, write_sources_toml
+    from sync.demo.city import generate_city, write_sources_toml
 
     given = {"scale": scale, "seed": seed}
     files = generate_city(Path(out), **{k: v for k, v in given.items() if v is not None})
@@ -136,7 +136,7 @@ def demo(out: str, scale: float | None, seed: int | None) -> None:
 @click.option("--communities", help="本街道的社区，用逗号分隔；给出后“社区”列提供下拉选择。")
 def template(dataset: str, out: str, street: str | None, communities: str | None) -> None:
     from schemas import DATASETS
-    from sync.template import parse_communities, write_template
+    from sync.outputs.template import parse_communities, write_template
 
     if not out.lower().endswith(".xlsx"):
         fail(f"模板文件名应以 .xlsx 结尾：{out}")

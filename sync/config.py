@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sync.grid import SourceUnreadable
+from sync.sources.grid import SourceUnreadable
 from sync.settings import data_dir, setting
 
 DEFAULT_CONFIG = Path("taizhang.toml")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from sync.models import sources
+from sync.store.models import sources
 
 EDITABLE = ("street", "district", "kind", "path", "spreadsheet", "credentials", "api_endpoint", "sheets",
             "communities", "schedule", "recipients", "notify_on", "writeback", "enabled")

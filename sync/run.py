@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, select, update
 
-from sync.grid import SourceUnreadable, Workbook
-from sync.issues import Issue
-from sync.locks import source_lock
-from sync.models import issues, sheets, sources, sync_runs
+from sync.sources.grid import SourceUnreadable, Workbook
+from sync.check.issues import Issue
+from sync.store.locks import source_lock
+from sync.store.models import issues, sheets, sources, sync_runs
 from sync.registry import Source, now
 
 # The validation and mirror modules (pandas, pandera, the schemas) are imported where a
 # changed source needs them: an unchanged source costs a hash and two small transactions.
 if TYPE_CHECKING:
-    from sync.crypto import Vault
-    from sync.validate import SheetResult
+    from sync.store.crypto import Vault
+    from sync.check.validate import SheetResult
 
 log = logging.getLogger("taizhang.sync")
 Progress = Callable[[str], None]
@@ -70,10 +70,10 @@ def _known_content(source: Source) -> str | None:
 def read_source(source: Source, known: str | None) -> Workbook | None:
     """The source's workbook, or None when its fingerprint says nothing changed."""
     if source.kind == "gsheet":
-        from sync.gsheet import read_gsheet  # network code only for Google sources
+        from sync.sources.google_sheets import read_gsheet  # network code only for Google sources
         return read_gsheet(source.spreadsheet, source.credentials or google_credentials(),
                            api_endpoint=source.api_endpoint, known_fingerprint=known)
-    from sync.readers import fingerprint, read_file
+    from sync.sources.readers import fingerprint, read_file
     path = Path(source.path or "")
     if not path.is_file():
         raise SourceUnreadable(f"找不到文件：{path}（请检查数据源“{source.name}”的路径）")
@@ -94,7 +94,7 @@ def google_credentials() -> dict | str:
 
 def street_roster_names(engine: Engine, source: Source) -> frozenset[str] | None:
     """Names in the mirror's roster for the source's street (for claimers and post holders)."""
-    from sync.models import roster
+    from sync.store.models import roster
     same_street = select(sources.c.name).where(sources.c.street == source.street)
     with engine.connect() as conn:
         names = conn.execute(select(roster.c.name).distinct().where(
@@ -194,7 +194,7 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
 
 def _write_back(engine: Engine, source: Source, current: list[Issue], result: RunResult) -> None:
     """Opt-in: the issues into the staff's own spreadsheet. A failure here never undoes the sync."""
-    from sync.gsheet import write_back
+    from sync.sources.google_sheets import write_back
     try:
         write_back(source.spreadsheet, source.credentials or google_credentials(), current,
                    api_endpoint=source.api_endpoint)
@@ -217,8 +217,8 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
             _finish(conn, result.run_id, result)
         return None
     from schemas import ERROR, WARNING
-    from sync.mirror import collect
-    from sync.validate import validate_workbook
+    from sync.store.mirror import collect
+    from sync.check.validate import validate_workbook
     say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
     names = None
     if not any(s == "roster" for s in (source.sheets or {}).values()):
@@ -245,14 +245,14 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
 
 
 def apply_plan(conn, source: str, plan, vault: Vault, run_id: int, when: datetime) -> None:
-    """sync.mirror's apply_plan, imported when a source has changed (a name here for the kill tests)."""
-    from sync.mirror import apply_plan as write_plan
+    """sync.store.mirror's apply_plan, imported when a source has changed (a name here for the kill tests)."""
+    from sync.store.mirror import apply_plan as write_plan
     write_plan(conn, source, plan, vault, run_id, when)
 
 
 def _write(engine, source, vault, result, workbook, results, extra, incoming, allow_mass_delete, when) -> None:
     from schemas import DATASETS
-    from sync.mirror import plan_dataset
+    from sync.store.mirror import plan_dataset
     with engine.begin() as conn:
         plans = [plan_dataset(conn, source.name, name, incoming[name]) for name in DATASETS]
         _guard(plans, allow_mass_delete)

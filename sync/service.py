@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from sync.config import Config, load_config
-from sync.crypto import Vault, load_master_key
-from sync.db import make_engine, upgrade
+from sync.store.crypto import Vault, load_master_key
+from sync.store.db import make_engine, upgrade
 from sync.registry import list_sources, provision_sources
 from sync.run import Progress, RunResult, sync_source
 

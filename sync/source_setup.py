@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from sync.config import KINDS, NOTIFY
-from sync.grid import Workbook
-from sync.readers import WORKBOOK_SUFFIXES
+from sync.sources.grid import Workbook
+from sync.sources.readers import WORKBOOK_SUFFIXES
 from sync.registry import Source
 from sync.run import read_source
 from sync.settings import data_dir
-from sync.validate import SheetResult, validate_workbook
+from sync.check.validate import SheetResult, validate_workbook
 
 UPLOAD_SUFFIXES = sorted(s.lstrip(".") for s in WORKBOOK_SUFFIXES | {".csv"})
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

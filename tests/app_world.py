@@ -104,8 +104,8 @@ def apply_env(monkeypatch, world: World) -> None:
 
 def add_users(db_url: str) -> None:
     """A supervisor and two street staff (one bound to 上站街道, one to 下站街道 and 新源街道)."""
-    from sync.db import make_engine
-    from sync.users import create_user
+    from sync.store.db import make_engine
+    from sync.store.users import create_user
 
     engine = make_engine(db_url)
     create_user(engine, "supervisor", PASSWORD, "supervisor")
@@ -121,7 +121,7 @@ PASSWORDS = {"admin": ADMIN_PASSWORD}
 def synced_world(root: Path) -> World:
     """A world whose sources are synced and whose users exist, as after the app's first start."""
     from sync.service import open_mirror, sync_sources
-    from sync.users import ensure_admin
+    from sync.store.users import ensure_admin
 
     world = build_world(root)
     with pytest.MonkeyPatch.context() as patch:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync.db import make_engine
+from sync.store.db import make_engine
 from sync.registry import get_source
-from sync.users import authenticate, get_user
+from sync.store.users import authenticate, get_user
 from tests.app_world import PASSWORD, ROSTER, own_world, sign_in, write_xlsx  # noqa: F401 - fixture
 
 

@@ -7,9 +7,9 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sync.db import make_engine
+from sync.store.db import make_engine
 from sync.service import open_mirror
-from sync.users import UserError, authenticate, create_user, ensure_admin, get_user, update_user
+from sync.store.users import UserError, authenticate, create_user, ensure_admin, get_user, update_user
 from tests.app_world import (ADMIN_PASSWORD, APP, PASSWORD, apply_env, build_world, forget_app_state,  # noqa: F401
                              own_world, sign_in)
 
@@ -107,7 +107,7 @@ def test_oidc_sign_in_is_offered_only_when_configured(own_world):
 
 
 def test_oidc_users_are_matched_by_their_active_email(own_world):
-    from sync.users import user_by_email
+    from sync.store.users import user_by_email
 
     engine = make_engine(own_world.db_url)
     create_user(engine, "liming", "a-long-password", "staff", ["上站街道"], email="LiMing@Example.org")

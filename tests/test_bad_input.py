@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from sync.grid import SourceUnreadable
-from sync.readers import MAX_CELLS, read_file
-from sync.validate import validate_workbook
+from sync.sources.grid import SourceUnreadable
+from sync.sources.readers import MAX_CELLS, read_file
+from sync.check.validate import validate_workbook
 
 CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
                  'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'

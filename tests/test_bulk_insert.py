@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from sync.db import BulkWriteFailed, bulk_insert, make_engine, upgrade
-from sync.models import roster, row_history
+from sync.store.db import BulkWriteFailed, bulk_insert, make_engine, upgrade
+from sync.store.models import roster, row_history
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.checks import id_check_char, id_gender, id_number_problem, phone_problem
-from sync.normalize import normalise
-from sync.privacy import mask, mask_id, mask_phone
+from sync.check.normalize import normalise
+from sync.check.privacy import mask, mask_id, mask_phone
 from tests.validation_cases import LI_SI, ZHANG_SAN, check_char, person_id, wrong_check
 
 TODAY = date.today()
@@ -158,6 +158,6 @@ CHECK_LABEL_CASES = [("required", "必填项为空"), ("wish_id_unique", "编号
 
 @pytest.mark.parametrize("check, label", CHECK_LABEL_CASES)
 def test_check_labels_in_chinese(check, label):
-    from sync.issues import check_label
+    from sync.check.issues import check_label
 
     assert check_label(check) == label

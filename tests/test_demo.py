@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from sync.cli import main
-from sync.demo import (DEFAULT_SCALE, DEFAULT_SEED, HEADER_ROW, REPO_ROOT, generate_city, street_count,
+from sync.demo.city import (DEFAULT_SCALE, DEFAULT_SEED, HEADER_ROW, REPO_ROOT, generate_city, street_count,
                        write_sources_toml)
-from sync.readers import read_file
-from sync.template import SHEET_TITLES
-from sync.validate import validate_workbook
+from sync.sources.readers import read_file
+from sync.outputs.template import SHEET_TITLES
+from sync.check.validate import validate_workbook
 
 COMMITTED = REPO_ROOT / "data" / "demo"
 # every kind of mistake the brief asks for, by the validator's check id
@@ -84,7 +84,7 @@ def test_same_seed_same_workbooks_other_seed_other_people(tmp_path):
 
 def test_process_pool_writes_the_same_city(tmp_path, monkeypatch):
     alone = generate_city(tmp_path / "alone")
-    monkeypatch.setattr("sync.demo.PARALLEL_ROWS", 0)
+    monkeypatch.setattr("sync.demo.city.PARALLEL_ROWS", 0)
     pooled = generate_city(tmp_path / "pooled")
     assert [(f.name, f.rows, f.planted) for f in pooled] == [(f.name, f.rows, f.planted) for f in alone]
     assert [_grids(f.path) for f in pooled] == [_grids(f.path) for f in alone]

@@ -10,10 +10,10 @@ from datetime import date
 
 import pytest
 
-from sync.grid import SourceUnreadable
-from sync.gsheet import RESULTS_SHEET, RetryPolicy, read_gsheet, write_back
-from sync.gsheet_writeback import NOTE_MARK
-from sync.issues import Issue
+from sync.sources.grid import SourceUnreadable
+from sync.sources.google_sheets import RESULTS_SHEET, RetryPolicy, read_gsheet, write_back
+from sync.outputs.google_writeback import NOTE_MARK
+from sync.check.issues import Issue
 from tests.service_account import SERVICE_ACCOUNT_EMAIL, make_service_account_info
 from tests.sheets_cells import SheetDate
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from sync.models import roster, sync_runs
+from sync.store.models import roster, sync_runs
 from sync.service import open_mirror, sync_sources
 from tests.registers import ROSTER_HEADERS, roster_row, write_config
 from tests.service_account import SERVICE_ACCOUNT_EMAIL

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from schemas import DATASETS
-from sync.grid import Grid, Workbook
-from sync.headers import HEADER_SCAN_ROWS, find_header, normalise_header
-from sync.table import extract_table, is_data_row
-from sync.validate import validate_table, validate_workbook
+from sync.sources.grid import Grid, Workbook
+from sync.check.headers import HEADER_SCAN_ROWS, find_header, normalise_header
+from sync.check.table import extract_table, is_data_row
+from sync.check.validate import validate_table, validate_workbook
 from tests.validation_cases import headers, record, rows_of, table, validate_rows
 
 # (header as typed, normalised)
@@ -294,8 +294,8 @@ def test_hidden_sheet_skipped_when_the_dataset_is_forced():
 def test_header_repeated_on_every_printed_page_is_not_data():
     # Regression: a header row repeated further down (sheets laid out for printing) became a
     # data row with one error per column.
-    from sync.grid import Grid
-    from sync.table import extract_table
+    from sync.sources.grid import Grid
+    from sync.check.table import extract_table
 
     header = ["心愿编号", "社区", "心愿人", "心愿内容", "登记日期", "状态"]
     row = ["W1", "德胜街社区", "刘大妈", "轮椅", "2020-07-01", "待认领"]

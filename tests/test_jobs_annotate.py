@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from jobs.annotate import annotate_workbook
 from jobs.cli import main
-from sync.grid import SourceUnreadable
-from sync.readers import read_file
-from sync.validate import validate_workbook
+from sync.sources.grid import SourceUnreadable
+from sync.sources.readers import read_file
+from sync.check.validate import validate_workbook
 from tests.jobs_support import messy_register
 
 RED, YELLOW = "00FFC7CE", "00FFEB9C"

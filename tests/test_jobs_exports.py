@@ -1,4 +1,4 @@
-"""Exported spreadsheets (sync/exports.py): formula-like text is neutralised (OWASP CSV injection)."""
+"""Exported spreadsheets (sync/outputs/exports.py): formula-like text is neutralised (OWASP CSV injection)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import date
 import openpyxl
 import pytest
 
-from sync.exports import issues_workbook, rows_to_xlsx, safe_cell
-from sync.issues import Issue
+from sync.outputs.exports import issues_workbook, rows_to_xlsx, safe_cell
+from sync.check.issues import Issue
 
 CELLS = [
     ("=1+2", "'=1+2"),

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from jobs.cli import main
 from jobs.mail import MailConfigError
 from jobs.schedule import TIMEZONE
-from sync.models import deliveries, sheets
+from sync.store.models import deliveries, sheets
 from tests.jobs_support import (RefusingInbox, FULL_ID, FULL_MOBILE, PERSONAL, attachment, everything_readable, free_port,
                                 make_street, self_signed_context, smtp_server)
 from tests.registers import roster_row, wish_row, write_register

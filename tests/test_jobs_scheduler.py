@@ -24,7 +24,7 @@ from jobs.leader import current_holder, release, try_lead
 from jobs.schedule import (REPORT_GRACE_SECONDS, SYNC_GRACE_SECONDS, TIMEZONE, ScheduleInvalid, parse_schedule,
                            sync_job_id)
 from jobs.worker import build_scheduler, stop_scheduler
-from sync.models import leases, sync_runs
+from sync.store.models import leases, sync_runs
 from tests.conftest import ROOT
 from tests.jobs_support import make_street
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from sync.db import make_engine
-from sync.locks import source_lock
+from sync.store.db import make_engine
+from sync.store.locks import source_lock
 from tests.conftest import PG_URL, _pg_schema_url
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from sync.db import make_engine, upgrade
-from sync.models import metadata
+from sync.store.db import make_engine, upgrade
+from sync.store.models import metadata
 
 
 def test_migrations_build_exactly_the_models_schema(db_url):

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from sync.models import issues, roster, row_history, sheets, sync_runs, wishes
+from sync.store.models import issues, roster, row_history, sheets, sync_runs, wishes
 from sync.service import open_mirror, sync_sources
 from tests.registers import make_id, roster_row, wish_row, write_config, write_register
 
@@ -187,7 +187,7 @@ def test_missing_file_fails_with_the_path(street):
 
 
 def test_second_sync_of_a_locked_source_is_skipped(street):
-    from sync.locks import source_lock
+    from sync.store.locks import source_lock
 
     street.write([roster_row(1)])
     mirror = open_mirror(str(street.path.parent / "taizhang.toml"))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from sync.models import roster, sync_runs
+from sync.store.models import roster, sync_runs
 from tests.conftest import ROOT
 from tests.registers import roster_row, write_config, write_register
 
@@ -118,7 +118,7 @@ def test_cli_exit_codes_and_summary(setup):
 
 
 def test_generated_key_file_is_readable_only_by_its_owner(tmp_path, monkeypatch):
-    from sync.crypto import Vault, load_master_key
+    from sync.store.crypto import Vault, load_master_key
 
     monkeypatch.delenv("TAIZHANG_SECRET_KEY")
     key = load_master_key(tmp_path)

@@ -6,9 +6,9 @@ from datetime import date, datetime, time
 
 import pytest
 
-from sync.normalize import normalise
-from sync.readers import read_file
-from sync.validate import validate_workbook
+from sync.check.normalize import normalise
+from sync.sources.readers import read_file
+from sync.check.validate import validate_workbook
 from tests.validation_cases import ZHANG_SAN, record, rows_of, validate_rows, write_xlsx
 
 AUG10 = date(2020, 8, 10)
@@ -200,7 +200,7 @@ def test_formula_errors_in_csv_are_reported(tmp_path):
 
 def test_formula_errors_in_xlsx_are_reported(tmp_path):
     # Regression: python-calamine 0.9.1 hands error cells back as empty strings, so an #N/A
-    # in an optional xlsx column passed as a blank; sync/xlsx_errors.py puts them back.
+    # in an optional xlsx column passed as a blank; sync/sources/xlsx_errors.py puts them back.
     path = write_xlsx(tmp_path / "wishes.xlsx", {"微心愿": _error_cells()})  # openpyxl writes them as error cells
     [result] = validate_workbook(read_file(path))
     assert [(i.cell, i.check) for i in result.issues] == [("D2", "formula_error"), ("F2", "formula_error")]

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from schemas import DATASETS
 from schemas.checks import id_check_char, id_number_problem, phone_problem
-from sync.grid import Grid
-from sync.headers import find_header, normalise_header
-from sync.normalize import EARLIEST, NORMALISERS, normalise
-from sync.table import Table, extract_table
-from sync.validate import validate_table
+from sync.sources.grid import Grid
+from sync.check.headers import find_header, normalise_header
+from sync.check.normalize import EARLIEST, NORMALISERS, normalise
+from sync.check.table import Table, extract_table
+from sync.check.validate import validate_table
 
 CELLS = st.one_of(
     st.text(max_size=30), st.integers(min_value=-(10**20), max_value=10**20), st.floats(allow_nan=True),

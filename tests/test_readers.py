@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sync.grid import SourceUnreadable
-from sync.readers import read_file
-from sync.validate import validate_workbook
+from sync.sources.grid import SourceUnreadable
+from sync.sources.readers import read_file
+from sync.check.validate import validate_workbook
 from tests.validation_cases import record, rows_of, write_xlsx
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

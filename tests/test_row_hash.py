@@ -6,10 +6,10 @@ import hashlib
 from datetime import date
 
 from schemas import DATASETS
-from sync.crypto import Vault
-from sync.mirror import _canonical, collect
-from sync.readers import read_file
-from sync.validate import validate_workbook
+from sync.store.crypto import Vault
+from sync.store.mirror import _canonical, collect
+from sync.sources.readers import read_file
+from sync.check.validate import validate_workbook
 from tests.registers import post_row, roster_row, wish_row, write_register
 
 

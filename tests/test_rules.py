@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from schemas import DATASETS, Context
-from sync.grid import Grid, Workbook
-from sync.validate import validate_workbook
+from sync.sources.grid import Grid, Workbook
+from sync.check.validate import validate_workbook
 from tests.validation_cases import KEYS, LI_SI, ZHANG_SAN, person_id, record, rows_of, validate_rows, wrong_check
 
 TODAY = date.today().isoformat()
@@ -270,9 +270,9 @@ def test_issues_in_sheet_order_and_bad_rows_counted_once():
 
 def test_messages_name_fields_as_the_sheet_spells_them():
     # Regression: a sheet headed 兑现日期 was told "完成日期不能为空" (the canonical header).
-    from sync.grid import Grid
-    from sync.table import extract_table
-    from sync.validate import validate_table
+    from sync.sources.grid import Grid
+    from sync.check.table import extract_table
+    from sync.check.validate import validate_table
 
     grid = Grid("微心愿", [["编号", "社区", "心愿人", "心愿", "登记日期", "认领状态", "认领人", "认领日期", "兑现日期"],
                            ["W1", "德胜街社区", "刘大妈", "轮椅", "2020-07-01", "已完成", "张三", "2020-07-03", ""]])

@@ -12,14 +12,14 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from schemas import DATASETS
 from sync.cli import main
-from sync.demo_people import People
-from sync.demo_records import post_records, roster_records, wish_records
-from sync.readers import read_file
-from sync.table import EXAMPLE_MARK
-from sync.table import LISTS_SHEET
-from sync.template import (EXAMPLE_ROW, HEADER_ROW, LAST_ROW, SHEET_TITLES, build_template,
+from sync.demo.people import People
+from sync.demo.records import post_records, roster_records, wish_records
+from sync.sources.readers import read_file
+from sync.check.table import EXAMPLE_MARK
+from sync.check.table import LISTS_SHEET
+from sync.outputs.template import (EXAMPLE_ROW, HEADER_ROW, LAST_ROW, SHEET_TITLES, build_template,
                            parse_communities, write_template)
-from sync.validate import validate_workbook
+from sync.check.validate import validate_workbook
 
 COMMUNITIES = ["德胜街社区", "金三角社区", "市政府大院社区"]
 MANY_COMMUNITIES = [f"第{i}号很长很长名字的示范社区" for i in range(1, 41)]  # > Excel's 255-char inline list

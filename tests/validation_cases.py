@@ -12,9 +12,9 @@ from typing import Any
 import openpyxl
 
 from schemas import DATASETS
-from sync.grid import Grid
-from sync.table import Table, extract_table
-from sync.validate import SheetResult, validate_table
+from sync.sources.grid import Grid
+from sync.check.table import Table, extract_table
+from sync.check.validate import SheetResult, validate_table
 
 
 def check_char(first17: str) -> str:

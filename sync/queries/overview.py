@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Engine, Label, Select, Table, func, select
 
-from sync.models import posts, roster, sources, wishes
+from sync.store.models import posts, roster, sources, wishes
 from sync.queries.scope import DATE_COLUMNS, Streets, count_if, frame, live, month_of, rate, visible_sources
 
 PLACE = ["district", "street", "community"]

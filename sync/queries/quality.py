@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from sync.models import issues, sheets, sources, sync_runs
+from sync.store.models import issues, sheets, sources, sync_runs
 from sync.queries.scope import Streets, count_if, frame, visible_sources
 
 SEVERITIES = ("error", "warning", "info")

@@ -12,8 +12,8 @@ import pandas as pd
 from sqlalchemy import Engine, func, or_, select
 
 from schemas import DATASETS
-from sync.crypto import Vault
-from sync.models import DATA_TABLES, sources
+from sync.store.crypto import Vault
+from sync.store.models import DATA_TABLES, sources
 from sync.queries.scope import Streets, frame, live, masked_phones, with_place
 
 PAGE_ROWS = 500

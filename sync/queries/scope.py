@@ -15,8 +15,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import Float, String
 
-from sync.models import sources
-from sync.privacy import mask_phone
+from sync.store.models import sources
+from sync.check.privacy import mask_phone
 
 Streets = tuple[str, ...] | None
 DATE_COLUMNS = {"roster": "registered_on", "wishes": "raised_on"}  # what the period filter applies to

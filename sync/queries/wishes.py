@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
-from sync.models import sources, wishes
+from sync.store.models import sources, wishes
 from sync.queries.scope import DATE_COLUMNS, Streets, days_between, frame, live, masked_phones, with_place
 
 WAIT_DAYS = 30

@@ -17,11 +17,11 @@ import pandera.errors
 
 from schemas import ERROR, INFO, WARNING, Context, Dataset
 from schemas.checks import PROBLEMS
-from sync.grid import SourceUnreadable, Workbook
-from sync.issues import Issue
-from sync.normalize import as_text, normalise
-from sync.privacy import mask
-from sync.table import TEMPLATE_SHEETS, Table, extract_table, sheet_issue
+from sync.sources.grid import SourceUnreadable, Workbook
+from sync.check.issues import Issue
+from sync.check.normalize import as_text, normalise
+from sync.check.privacy import mask
+from sync.check.table import TEMPLATE_SHEETS, Table, extract_table, sheet_issue
 
 FRAME_DTYPES = {"date": "datetime64[s]", "int": "Int64", "number": "Float64"}
 

@@ -28,7 +28,7 @@ from gspread.exceptions import APIError, NoValidUrlKeyFound
 from gspread.http_client import HTTPClient
 from gspread.utils import extract_id_from_url
 
-from sync.grid import SourceUnreadable
+from sync.sources.grid import SourceUnreadable
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any, Iterable, Mapping
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.exceptions import CellCoordinatesException
 
-from sync.gsheet_http import RetryPolicy, google_client, spreadsheet_key
-from sync.issues import SEVERITY_WORDS, Issue
+from sync.sources.google_http import RetryPolicy, google_client, spreadsheet_key
+from sync.check.issues import SEVERITY_WORDS, Issue
 
 RESULTS_SHEET = "校验结果"
 RESULTS_HEADER = ("工作表", "行号", "单元格", "列名", "级别", "问题说明")

@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from schemas import DATASETS
-from sync.issues import SEVERITY_WORDS
+from sync.check.issues import SEVERITY_WORDS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ISSUE_COLUMNS = (("source", "数据源"), ("dataset", "台账"), ("sheet", "工作表"), ("row", "行号"),
@@ -73,7 +73,7 @@ def _as_mapping(item: Any) -> Mapping[str, Any]:
 
 
 def issue_rows(issues: Iterable[Any]) -> list[list[Any]]:
-    """Issues (mappings, SQLAlchemy rows or ``sync.issues.Issue``) as rows under ISSUE_COLUMNS."""
+    """Issues (mappings, SQLAlchemy rows or ``sync.check.issues.Issue``) as rows under ISSUE_COLUMNS."""
     rows = []
     for item in issues:
         issue = _as_mapping(item)

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sync.models import users
+from sync.store.models import users
 from sync.registry import now
 from sync.settings import setting
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from schemas.fields import POST_STATUSES, POST_TYPES
-from sync.demo_people import People
+from sync.demo.people import People
 
 Record = dict[str, Any]
 

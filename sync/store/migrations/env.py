@@ -1,8 +1,8 @@
-"""Alembic environment: the engine comes from the caller (sync.db.upgrade), never from a file."""
+"""Alembic environment: the engine comes from the caller (sync.store.db.upgrade), never from a file."""
 
 from alembic import context
 
-from sync.models import metadata
+from sync.store.models import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,

@@ -23,9 +23,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas import DATASETS, Dataset
-from sync.normalize import EARLIEST
-from sync.table import GUIDE_SHEET, LISTS_SHEET
-from sync.template_content import EXAMPLE_COMMUNITY, example_row, field_choices, write_guide
+from sync.check.normalize import EARLIEST
+from sync.check.table import GUIDE_SHEET, LISTS_SHEET
+from sync.outputs.template_content import EXAMPLE_COMMUNITY, example_row, field_choices, write_guide
 
 SHEET_TITLES = {"roster": "报到名册", "wishes": "微心愿", "posts": "志愿服务岗"}
 EXCEL_TEXT_LIMIT = 255  # Excel rejects a longer inline list or validation message

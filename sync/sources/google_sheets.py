@@ -4,7 +4,7 @@ Per call: one Drive files.get for modifiedTime (the fingerprint) and, only when 
 one spreadsheets.get for titles and time zone plus ONE values:batchGet for every worksheet.
 Values come unformatted, so text stays text, numbers stay numbers and dates arrive as
 serial numbers for the normaliser (days since 1899-12-30 in the spreadsheet's time zone).
-Network, retries and error messages live in `sync.gsheet_http`.
+Network, retries and error messages live in `sync.sources.google_http`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any, Mapping
 
 from gspread.utils import absolute_range_name
 
-from sync.grid import Grid, Workbook
-from sync.gsheet_http import RetryPolicy, google_client, spreadsheet_key
-from sync.gsheet_writeback import RESULTS_SHEET, write_back
+from sync.sources.grid import Grid, Workbook
+from sync.sources.google_http import RetryPolicy, google_client, spreadsheet_key
+from sync.outputs.google_writeback import RESULTS_SHEET, write_back
 
 __all__ = ["RESULTS_SHEET", "RetryPolicy", "read_gsheet", "write_back"]
 

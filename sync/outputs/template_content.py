@@ -13,8 +13,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas import DATASETS, Dataset
-from sync.demo_people import make_id
-from sync.table import EXAMPLE_MARK
+from sync.demo.people import make_id
+from sync.check.table import EXAMPLE_MARK
 
 EXAMPLE_COMMUNITY = "德胜街社区"
 EXAMPLE_PERSON = {"name": "张三", "id_number": make_id("140302", date(1985, 3, 12), 123),  # seq odd: 男

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from schemas import DATASETS
-from sync.issues import SEVERITY_WORDS
-from sync.validate import SheetResult
+from sync.check.issues import SEVERITY_WORDS
+from sync.check.validate import SheetResult
 
 
 

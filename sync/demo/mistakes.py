@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from schemas import ERROR, WARNING
 from schemas.checks import id_gender
-from sync.demo_people import People, full_width
-from sync.demo_records import Record, claim
+from sync.demo.people import People, full_width
+from sync.demo.records import Record, claim
 
 
 @dataclass(frozen=True)

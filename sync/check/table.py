@@ -14,9 +14,9 @@ from typing import Any
 from openpyxl.utils.cell import get_column_letter
 
 from schemas import DATASETS, ERROR, INFO, Dataset
-from sync.grid import Grid
-from sync.headers import HEADER_SCAN_ROWS, find_header, normalise_header
-from sync.issues import Issue
+from sync.sources.grid import Grid
+from sync.check.headers import HEADER_SCAN_ROWS, find_header, normalise_header
+from sync.check.issues import Issue
 
 TOTALS = ("合计", "总计", "小计")
 FOOTERS = ("填表人", "审核人", "填报日期", "制表", "填报单位", "单位负责人", "负责人签字")

@@ -19,12 +19,12 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, select
 
 from schemas import DATASETS, ERROR
-from sync.crypto import Vault
-from sync.db import bulk_insert
-from sync.issues import Issue
-from sync.models import DATA_TABLES, row_history
-from sync.privacy import mask
-from sync.validate import SheetResult
+from sync.store.crypto import Vault
+from sync.store.db import bulk_insert
+from sync.check.issues import Issue
+from sync.store.models import DATA_TABLES, row_history
+from sync.check.privacy import mask
+from sync.check.validate import SheetResult
 
 TEXT_KINDS = frozenset({"text", "name", "id", "phone", "enum"})  # held as str in the frame
 CHUNK = 500  # ids per IN (...) list: well under every database's parameter limit

@@ -24,14 +24,14 @@ from openpyxl import Workbook
 from openpyxl.utils.cell import get_column_letter
 
 from schemas import DATASETS
-from sync.demo_mistakes import Mistake, min_rows, plant_mistakes
-from sync.demo_people import STREETS, People, invent_communities
-from sync.demo_records import Record, post_records, roster_records, wish_records
-from sync.headers import header_index, normalise_header
-from sync.normalize import EXCEL_EPOCH
-from sync.template import SHEET_TITLES, column_width
+from sync.demo.mistakes import Mistake, min_rows, plant_mistakes
+from sync.demo.people import STREETS, People, invent_communities
+from sync.demo.records import Record, post_records, roster_records, wish_records
+from sync.check.headers import header_index, normalise_header
+from sync.check.normalize import EXCEL_EPOCH
+from sync.outputs.template import SHEET_TITLES, column_width
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DATABASE_URL = "sqlite:///data/taizhang.db"
 SCHEDULE = "*/30 * * * *"
 DEFAULT_SCALE = 0.01  # the committed demo: 4 streets, a few hundred rows

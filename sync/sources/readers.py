@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 import python_calamine as calamine
 
-from sync.grid import Grid, SourceUnreadable, Workbook
+from sync.sources.grid import Grid, SourceUnreadable, Workbook
 
 if TYPE_CHECKING:
-    from sync.xlsx_errors import Errors
+    from sync.sources.xlsx_errors import Errors
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
@@ -79,7 +79,7 @@ def read_workbook(path: Path) -> list[Grid]:
         grids = [_read_sheet(book, meta) for meta in book.sheets_metadata
                  if meta.typ == calamine.SheetTypeEnum.WorkSheet]
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            from sync.xlsx_errors import formula_errors  # openpyxl inside: not for a fingerprint check
+            from sync.sources.xlsx_errors import formula_errors  # openpyxl inside: not for a fingerprint check
             _restore_errors(grids, formula_errors(path))
     except SourceUnreadable:
         raise

@@ -1,0 +1,1 @@
+"""The check stage: find the table, normalise cells, validate; ``check_source`` is the one entry."""

@@ -1,0 +1,1 @@
+"""Outputs made from checked results: exports, templates, write-back, text reports."""

@@ -9,6 +9,7 @@ are rewritten as a new ``.xlsx`` holding the read grid at the same cell position
 
 from __future__ import annotations
 
+import io
 import re
 from collections import defaultdict
 from dataclasses import asdict
@@ -24,18 +25,20 @@ from openpyxl.worksheet.worksheet import Worksheet
 from schemas import ERROR, WARNING
 from sync.outputs.exports import ISSUE_COLUMNS, add_sheet, issue_rows, safe_cell
 from sync.check.issues import SEVERITY_WORDS
+from sync.terms import RESULTS_SHEET
 from sync.sources.grid import Grid, SourceUnreadable
+from sync.sources.grid import Workbook as SourceWorkbook
 from sync.check.issues import Issue
 from sync.sources.readers import read_file
 from sync.registry import get_source
-from sync.run import read_source, street_roster_names
+from sync.run import read_source, source_context
 from sync.service import Mirror, UnknownSource
-from sync.check.validate import SheetResult, validate_workbook
+from sync.check.source import check_source
+from sync.check.validate import SheetResult
 
 FILLS = {ERROR: PatternFill("solid", fgColor="FFC7CE"),  # Excel's own "light red fill"
          WARNING: PatternFill("solid", fgColor="FFEB9C")}  # and its "yellow fill"
 OPENPYXL_SUFFIXES = {".xlsx", ".xlsm"}
-RESULTS_SHEET = "校验结果"
 AUTHOR = "台账通"
 
 
@@ -100,19 +103,22 @@ def grids_workbook(grids: list[Grid], results: list[SheetResult], out: Path) -> 
     return out
 
 
-def annotate_workbook(path: str | Path, results: list[SheetResult], out: str | Path) -> Path:
-    """Write the annotated copy of the workbook at ``path`` to ``out``; ``path`` is never written."""
-    path, out = Path(path), Path(out)
-    if out.resolve() == path.resolve():
-        raise SourceUnreadable(f"输出文件不能是原文件本身：{out}")
+def annotate(workbook: SourceWorkbook, results: list[SheetResult], out: str | Path) -> Path:
+    """Write the annotated copy of a workbook just read and checked to ``out``.
+
+    An .xlsx/.xlsm file is copied from the very bytes that were checked (values, formulas and
+    formats as they were); any other file and Google sheets become a new .xlsx of the read grids.
+    """
+    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() not in OPENPYXL_SUFFIXES:
-        return grids_workbook(read_file(path).grids, results, out)
-    keep_vba = path.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsm"
+    suffix = Path(workbook.name).suffix.lower()
+    if workbook.data is None or suffix not in OPENPYXL_SUFFIXES:
+        return grids_workbook(workbook.grids, results, out)
+    keep_vba = suffix == ".xlsm" and out.suffix.lower() == ".xlsm"
     try:
-        book = load_workbook(path, keep_vba=keep_vba, rich_text=True)
+        book = load_workbook(io.BytesIO(workbook.data), keep_vba=keep_vba, rich_text=True)
     except Exception as exc:  # openpyxl raises many kinds for files calamine could read; none is a traceback
-        raise SourceUnreadable(f"无法用 openpyxl 打开工作簿（{type(exc).__name__}）：{path.name}") from None
+        raise SourceUnreadable(f"无法用 openpyxl 打开工作簿（{type(exc).__name__}）：{workbook.name}") from None
     for r in results:
         if r.sheet in book.sheetnames:
             _mark(book[r.sheet], r.issues)
@@ -121,15 +127,18 @@ def annotate_workbook(path: str | Path, results: list[SheetResult], out: str | P
     return out
 
 
+def annotate_workbook(path: str | Path, results: list[SheetResult], out: str | Path) -> Path:
+    """Write the annotated copy of the workbook at ``path`` to ``out``; ``path`` is never written."""
+    path, out = Path(path), Path(out)
+    if out.resolve() == path.resolve():
+        raise SourceUnreadable(f"输出文件不能是原文件本身：{out}")
+    return annotate(read_file(path), results, out)
+
+
 def annotate_source(mirror: Mirror, source_name: str, out: Path) -> Path:
-    """Validate the source as it is now and write its annotated copy to ``out``."""
+    """Check the source as it is now and write its annotated copy to ``out``."""
     source = get_source(mirror.engine, source_name)
     if source is None:
         raise UnknownSource(f"没有名为“{source_name}”的数据源")
     workbook = read_source(source, None)
-    names = None if "roster" in (source.sheets or {}).values() else street_roster_names(mirror.engine, source)
-    results = validate_workbook(workbook, sheets=source.sheets, roster_names=names,
-                                communities=frozenset(source.communities) if source.communities else None)
-    if source.kind == "gsheet":
-        return grids_workbook(workbook.grids, results, Path(out))
-    return annotate_workbook(source.path or "", results, out)
+    return annotate(workbook, check_source(workbook, source_context(mirror.engine, source)), out)

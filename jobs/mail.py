@@ -21,7 +21,7 @@ from email.utils import format_datetime, getaddresses, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 
-from jobs.schedule import TIMEZONE
+from sync.terms import TIMEZONE
 from sync.settings import data_dir, secret_section, setting
 
 TLS_MODES = ("starttls", "ssl", "none")

@@ -16,13 +16,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from jobs.deliveries import Delivery, Outgoing, deliver, retry_failed
 from jobs.mail import Attachment, clean_addresses, compose, open_transport, sender_of
 from jobs.report_data import StreetData, aware, changed_since, last_report_at, streets
-from jobs.schedule import TIMEZONE
+from sync.terms import RUN_STATUS_WORDS, TIMEZONE
 from sync.outputs.exports import ISSUE_COLUMNS, issue_rows, issues_workbook, rows_to_xlsx
 from sync.service import Mirror
 
 LIST_LIMIT = 200  # a mail listing thousands of cells is not read; the attachment has them all
 DEFAULT_STALE_DAYS = 30
-STATUS_WORDS = {"ok": "成功", "unchanged": "未变化", "held": "已暂停（镜像未更新）", "failed": "失败"}
 DIGEST_COLUMNS = ("区", "街道", "数据源", "读取行数", "合格行数", "错误", "警告", "最近成功同步", "超期未更新的工作表", "同步异常")
 
 
@@ -35,7 +34,7 @@ TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).with_name("templa
                         autoescape=select_autoescape(["html.j2"]), undefined=StrictUndefined,
                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 TEMPLATES.filters["when"] = _when
-TEMPLATES.filters["status"] = lambda s: STATUS_WORDS.get(s, s)
+TEMPLATES.filters["status"] = lambda s: RUN_STATUS_WORDS.get(s, s)
 
 
 def render(name: str, **context: Any) -> tuple[str, str]:
@@ -98,7 +97,7 @@ def digest_rows(all_streets: list[StreetData], now: datetime, stale_days: int) -
                      "errors": data.count("error"), "warnings": data.count("warning"),
                      "last_ok": max(last_ok) if last_ok else None,
                      "stale": [s["sheet"] for s in data.sheets if s["changed_at"] and s["changed_at"] < stale_before],
-                     "problems": [f"{name}：{STATUS_WORDS[data.runs[name]['status']]}，{data.runs[name]['message']}"
+                     "problems": [f"{name}：{RUN_STATUS_WORDS[data.runs[name]['status']]}，{data.runs[name]['message']}"
                                   for name in data.failed_sources]})
     return rows
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -17,10 +16,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs.leader import HEARTBEAT_SECONDS
 from sync.registry import Source, list_sources
 from sync.service import Mirror
+from sync.terms import TIMEZONE
 
 log = logging.getLogger("taizhang.jobs")
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 DEFAULT_REPORT_SCHEDULE = "0 8 * * *"
 REPORT_ID = "report"
 HEARTBEAT_ID = "leader-heartbeat"

@@ -12,7 +12,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from jobs import tasks
 from jobs.leader import new_holder, release
-from jobs.schedule import TIMEZONE, install_jobs
+from jobs.schedule import install_jobs
+from sync.terms import TIMEZONE
 
 log = logging.getLogger("taizhang.jobs")
 SchedulerT = TypeVar("SchedulerT", bound=BaseScheduler)

@@ -23,6 +23,7 @@ from sync.queries import overview
 from sync.queries.quality import run_history
 from sync.queries.scope import Streets
 from sync.registry import list_sources
+from sync.terms import RUN_STATUS_WORDS, TIMEZONE_NAME
 from sync.service import Mirror, open_mirror, sync_sources
 from sync.settings import data_dir, setting
 from sync.outputs.template import build_template
@@ -30,7 +31,6 @@ from sync.store.users import ROLES, User, ensure_admin, get_user
 
 CACHE_SECONDS = 30  # dashboards are at most this stale; a sync from the app clears them at once
 LIVE_EVERY = "60s"
-TIMEZONE = "Asia/Shanghai"
 LABELS = {"district": "区县", "street": "街道", "community": "社区", "grid": "网格", "members": "报到人数",
           "wishes": "微心愿", "claimed": "已认领", "completed": "已完成", "posts": "服务岗", "staffed": "在岗",
           "vacant": "空缺", "revoked": "撤销", "activities": "活动次数", "service_hours": "服务时长（小时）",
@@ -161,7 +161,7 @@ def zh(frame: pd.DataFrame) -> pd.DataFrame:
 
 def local_time(values: pd.Series) -> pd.Series:
     """Stored UTC times as Beijing time text."""
-    return pd.to_datetime(values, utc=True).dt.tz_convert(TIMEZONE).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    return pd.to_datetime(values, utc=True).dt.tz_convert(TIMEZONE_NAME).dt.strftime("%Y-%m-%d %H:%M").fillna("")
 
 
 def sheet_link(spreadsheet: str | None) -> str | None:
@@ -219,17 +219,13 @@ def downloads(title: str, make: Callable[[], pd.DataFrame], key: str) -> None:
                           on_click="ignore")
 
 
-STATUS_WORDS = {"ok": "成功", "unchanged": "未变化", "held": "已暂停", "failed": "失败", "running": "进行中",
-                "skipped": "已跳过"}
-
-
 def run_sync(mirror: Mirror, names: list[str], *, force: bool = False, allow_mass_delete: bool = False) -> None:
     """Sync sources now, as the worker would (same function, same per-source lock), showing progress."""
     with st.status("正在同步…", expanded=True) as status:
         results = sync_sources(mirror, names, force=force, allow_mass_delete=allow_mass_delete, trigger="app",
                                progress=status.write)
         for r in results:
-            status.write(f"{r.source}：{STATUS_WORDS[r.status]}。{r.message}")
+            status.write(f"{r.source}：{RUN_STATUS_WORDS[r.status]}。{r.message}")
         bad = [r for r in results if r.status in ("failed", "held")]
         status.update(label=f"同步完成：{len(results) - len(bad)} 个成功" + (f"，{len(bad)} 个需要处理" if bad else ""),
                       state="error" if bad else "complete")

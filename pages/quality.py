@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from pages.common import (STATUS_WORDS, annotated_download, cached, downloads, get_mirror, local_time,
+from pages.common import (annotated_download, cached, downloads, get_mirror, local_time,
                           require_user, sheet_link, template_download, zh)
 from schemas import DATASETS
 from sync.check.issues import SEVERITY_WORDS, check_label
 from sync.queries import quality
+from sync.terms import RUN_STATUS_WORDS
 
 DATASET_WORDS = {name: d.title for name, d in DATASETS.items()}
 
@@ -21,7 +22,7 @@ row[0].metric("未解决的错误", f"{int(health['errors'].sum()):,}", border=T
 row[1].metric("警告", f"{int(health['warnings'].sum()):,}", border=True)
 row[2].metric("有错误的数据源", f"{int((health['errors'] > 0).sum())} / {len(health)}", border=True)
 row[3].metric("同步失败或暂停", int(health["last_status"].isin(["failed", "held"]).sum()), border=True)
-sources = health.assign(last_status=health["last_status"].map(STATUS_WORDS),
+sources = health.assign(last_status=health["last_status"].map(RUN_STATUS_WORDS),
                         last_ok_at=local_time(health["last_ok_at"]), link=health["spreadsheet"].map(sheet_link))
 st.dataframe(zh(sources[["district", "street", "name", "last_status", "last_ok_at", "errors", "warnings", "path",
                          "link"]]).rename(columns={"path": "文件"}),

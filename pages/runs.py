@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from pages.common import STATUS_WORDS, cached, get_mirror, local_time, require_user, run_sync, zh
+from pages.common import cached, get_mirror, local_time, require_user, run_sync, zh
 from sync.queries import quality
 from sync.registry import list_sources
+from sync.terms import RUN_STATUS_WORDS
 
 TRIGGERS = {"cli": "命令行", "app": "应用", "schedule": "定时"}
 
@@ -33,6 +34,6 @@ for item in held.itertuples(index=False):
             st.caption("请核对表格；如确属有意删除，请联系管理员在此页确认并应用。")
 source = st.selectbox("查看", ["全部数据源", *(s.name for s in mine)])
 history = cached(quality.run_history, streets=user.scope, source=None if source == "全部数据源" else source)
-history = history.assign(status=history["status"].map(STATUS_WORDS), trigger=history["trigger"].map(TRIGGERS),
+history = history.assign(status=history["status"].map(RUN_STATUS_WORDS), trigger=history["trigger"].map(TRIGGERS),
                          started_at=local_time(history["started_at"]), finished_at=local_time(history["finished_at"]))
 st.dataframe(zh(history.drop(columns=["id"])), hide_index=True)

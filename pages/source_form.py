@@ -10,13 +10,16 @@ import pandas as pd
 import streamlit as st
 from cron_descriptor import ExpressionDescriptor, Options
 
-from jobs.schedule import TIMEZONE, ScheduleInvalid, parse_schedule
+from jobs.schedule import ScheduleInvalid, parse_schedule
+from sync.terms import TIMEZONE
 from schemas import DATASETS
 from sync.check.issues import SEVERITY_WORDS
 from sync.registry import Source
-from sync.source_setup import UPLOAD_SUFFIXES, Preview, kind_for, save_upload, split_list
+from sync.source_setup import UPLOAD_SUFFIXES, Preview, save_upload, split_list
+from sync.sources.kinds.file import file_kind_for
+from sync.sources.kinds.gsheet import GSHEET
 
-KINDS = {"gsheet": "Google 表格", "upload": "上传工作簿", "path": "服务器上的文件"}
+LOCATIONS = {GSHEET.name: GSHEET.label, "upload": "上传工作簿", "path": "服务器上的文件"}  # how the form asks
 NOTIFY = {"issues": "有问题时", "always": "每次同步后", "changes": "数据有变化时"}
 AUTO = "自动识别"
 WEEKDAYS = "一二三四五六日"
@@ -50,21 +53,22 @@ def schedule_input(current: str | None) -> str | None:
 
 def location_input(name: str, source: Source | None) -> dict[str, Any]:
     """Where the sheets are: a Google Sheet link, an uploaded workbook, or a path on the server."""
-    current = "gsheet" if source and source.kind == "gsheet" else "path" if source else "upload"
-    kind = st.radio("来源类型", list(KINDS), list(KINDS).index(current), format_func=KINDS.get, horizontal=True)
-    if kind == "gsheet":
-        return {"kind": "gsheet", "path": None,
+    current = GSHEET.name if source and source.kind == GSHEET.name else "path" if source else "upload"
+    where = st.radio("来源类型", list(LOCATIONS), list(LOCATIONS).index(current), format_func=LOCATIONS.get,
+                     horizontal=True)
+    if where == GSHEET.name:
+        return {"kind": GSHEET.name, "path": None,
                 "spreadsheet": st.text_input("Google 表格链接", source.spreadsheet if source else "") or None,
                 "credentials": st.text_input("服务账号密钥文件路径（留空用全局设置）",
                                              source.credentials if source and source.credentials else "") or None}
-    if kind == "upload":
+    if where == "upload":
         upload = st.file_uploader("工作簿", type=UPLOAD_SUFFIXES)
         path = str(save_upload(name, upload.name, upload.getvalue())) if upload else (source.path if source else None)
         if path:
             st.caption(f"保存位置：{path}")
     else:
         path = st.text_input("服务器上的文件路径", source.path if source else "") or None
-    return {"kind": kind_for(path or ""), "path": path, "spreadsheet": None, "credentials": None}
+    return {"kind": file_kind_for(path or ""), "path": path, "spreadsheet": None, "credentials": None}
 
 
 def mapping_input(preview: Preview, current: dict[str, str] | None) -> dict[str, str] | None:

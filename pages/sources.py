@@ -36,7 +36,7 @@ values = {"district": district, "street": street, "communities": communities or 
 key = json.dumps([name, values["kind"], values["path"], values["spreadsheet"], values["credentials"]])
 if st.button("测试连接并预览校验"):
     try:
-        st.session_state["source_preview"] = (key, preview(name, values))
+        st.session_state["source_preview"] = (key, preview(mirror.engine, name, values))
     except SourceUnreadable as exc:
         st.error(f"无法读取：{exc}")
 saved_preview = st.session_state.get("source_preview")
@@ -45,7 +45,7 @@ values["sheets"] = source.sheets if source else None
 if current is not None:
     st.success(f"已读取“{current.workbook.name}”：{len(current.workbook.grids)} 个工作表")
     values["sheets"] = mapping_input(current, values["sheets"])
-    show_preview(preview(name, values, current.workbook))
+    show_preview(preview(mirror.engine, name, values, current.workbook))
 elif source is None:
     st.info("保存前请先点击“测试连接并预览校验”，确认表格能读取、工作表识别正确。")
 if st.button("保存", type="primary", disabled=source is None and current is None):

@@ -8,6 +8,7 @@ import sys
 import click
 
 from sync.sources.grid import SourceUnreadable
+from sync.terms import RUN_STATUS_WORDS
 
 
 class DatasetChoice(click.Choice):
@@ -67,12 +68,12 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式：text 中文报告，json 机器可读。")
 def validate(path: str, dataset: str | None, sheet: str | None, fmt: str) -> None:
-    from sync.sources.readers import read_file
+    from sync.check.source import SourceContext, check_source
     from sync.outputs.text_report import text_report
-    from sync.check.validate import validate_workbook
+    from sync.sources.readers import read_file
 
     try:
-        results = validate_workbook(read_file(path), dataset=dataset, sheet=sheet)
+        results = check_source(read_file(path), SourceContext(dataset=dataset, sheet=sheet))
     except SourceUnreadable as exc:
         fail(str(exc))
     if fmt == "json":
@@ -83,7 +84,6 @@ def validate(path: str, dataset: str | None, sheet: str | None, fmt: str) -> Non
     sys.exit(1 if any(i.severity == "error" for r in results for i in r.issues) else 0)
 
 
-STATUS_WORDS = {"ok": "成功", "unchanged": "未变化", "held": "已暂停", "failed": "失败", "skipped": "已跳过"}
 
 
 @main.command(help="把数据源同步到数据库镜像（只写有变化的行；异常时镜像保持不变）。")
@@ -106,7 +106,7 @@ def run(config_file: str | None, db_url: str | None, names: tuple[str, ...], for
         fail(f"无法打开数据库（{type(exc).__name__}: {str(exc).splitlines()[0][:200]}）")
     click.echo(f"{'数据源':<12}{'结果':<6}{'读取':>7}{'新增':>7}{'更新':>7}{'删除':>7}{'错误':>7}{'警告':>7}  说明")
     for r in results:
-        click.echo(f"{r.source:<15}{STATUS_WORDS[r.status]:<6}{r.rows_read:>9}{r.inserted:>9}{r.updated:>9}"
+        click.echo(f"{r.source:<15}{RUN_STATUS_WORDS[r.status]:<10}{r.rows_read:>9}{r.inserted:>9}{r.updated:>9}"
                    f"{r.deleted:>9}{r.errors:>9}{r.warnings:>9}  {r.message}（{r.seconds:.2f} 秒）")
     sys.exit(1 if any(r.status in ("held", "failed") for r in results) else 0)
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from sync.sources.grid import SourceUnreadable
+from sync.sources.kinds import kind_named
 from sync.settings import data_dir, setting
 
 DEFAULT_CONFIG = Path("taizhang.toml")
 DEMO_CONFIG = Path("data/demo/taizhang.toml")
-KINDS = ("excel", "csv", "gsheet")
 NOTIFY = ("always", "issues", "changes")
 
 
@@ -47,12 +47,12 @@ def _check_source(i: int, source: dict[str, Any]) -> dict[str, Any]:
     for key in ("name", "street", "kind"):
         if not source.get(key):
             raise ConfigError(f"{where} 缺少 {key}")
-    if source["kind"] not in KINDS:
-        raise ConfigError(f"{where}（{source['name']}）的 kind 应为 {'、'.join(KINDS)} 之一")
-    if source["kind"] in ("excel", "csv") and not source.get("path"):
-        raise ConfigError(f"{where}（{source['name']}）缺少 path")
-    if source["kind"] == "gsheet" and not source.get("spreadsheet"):
-        raise ConfigError(f"{where}（{source['name']}）缺少 spreadsheet（表格链接或编号）")
+    try:
+        problem = kind_named(source["kind"]).check(source)
+    except SourceUnreadable as exc:
+        problem = str(exc)
+    if problem:
+        raise ConfigError(f"{where}（{source['name']}）{problem}")
     if source.get("notify_on", "issues") not in NOTIFY:
         raise ConfigError(f"{where}（{source['name']}）的 notify_on 应为 {'、'.join(NOTIFY)} 之一")
     return source

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, delete, select, update
 
 from sync.sources.grid import SourceUnreadable, Workbook
+from sync.sources.kinds import kind_of
 from sync.check.issues import Issue
 from sync.store.locks import source_lock
 from sync.store.models import issues, sheets, sources, sync_runs
@@ -29,8 +30,9 @@ from sync.registry import Source, now
 # The validation and mirror modules (pandas, pandera, the schemas) are imported where a
 # changed source needs them: an unchanged source costs a hash and two small transactions.
 if TYPE_CHECKING:
-    from sync.store.crypto import Vault
+    from sync.check.source import SourceContext
     from sync.check.validate import SheetResult
+    from sync.store.crypto import Vault
 
 log = logging.getLogger("taizhang.sync")
 Progress = Callable[[str], None]
@@ -68,28 +70,18 @@ def _known_content(source: Source) -> str | None:
 
 
 def read_source(source: Source, known: str | None) -> Workbook | None:
-    """The source's workbook, or None when its fingerprint says nothing changed."""
-    if source.kind == "gsheet":
-        from sync.sources.google_sheets import read_gsheet  # network code only for Google sources
-        return read_gsheet(source.spreadsheet, source.credentials or google_credentials(),
-                           api_endpoint=source.api_endpoint, known_fingerprint=known)
-    from sync.sources.readers import fingerprint, read_file
-    path = Path(source.path or "")
-    if not path.is_file():
-        raise SourceUnreadable(f"找不到文件：{path}（请检查数据源“{source.name}”的路径）")
-    digest = fingerprint(path)
-    return None if digest == known else read_file(path, digest)
+    """The source's workbook, or None when its kind says the content is the one ``known``."""
+    return kind_of(source).read(source, known)
 
 
-def google_credentials() -> dict | str:
-    from sync.settings import secret_section, setting
-    raw = setting("TAIZHANG_GOOGLE_CREDENTIALS")
-    if raw:
-        return json.loads(raw) if raw.lstrip().startswith("{") else raw
-    section = secret_section("gcp_service_account")
-    if not section:
-        raise SourceUnreadable("未配置谷歌服务账号密钥：请在数据源中填写 credentials，或设置 TAIZHANG_GOOGLE_CREDENTIALS")
-    return section
+def source_context(engine: Engine, source: Source) -> SourceContext:
+    """What the source's workbook is checked against: its mapping, communities and street roster."""
+    from sync.check.source import SourceContext
+    names = None
+    if not any(s == "roster" for s in (source.sheets or {}).values()):
+        names = street_roster_names(engine, source)
+    return SourceContext(sheets=source.sheets, roster_names=names,
+                         communities=frozenset(source.communities) if source.communities else None)
 
 
 def street_roster_names(engine: Engine, source: Source) -> frozenset[str] | None:
@@ -118,12 +110,12 @@ def _finish(conn, run_id: int, result: RunResult) -> None:
         errors=result.errors, warnings=result.warnings))
 
 
-def _replace_issues(conn, source: Source, run_id: int, results: list[SheetResult], extra) -> None:
+def _replace_issues(conn, source: Source, run_id: int, results: list[SheetResult]) -> None:
     conn.execute(delete(issues).where(issues.c.source == source.name))
     rows = [{"source": source.name, "run_id": run_id, "dataset": r.dataset, "sheet": i.sheet, "severity": i.severity,
              "row": i.row, "cell": i.cell, "column": i.column, "field": i.field, "value": i.value,
              "check": i.check, "message": i.message}
-            for r in results for i in r.issues + [e for e in extra if e.sheet == r.sheet]]
+            for r in results for i in r.issues]
     if rows:
         conn.execute(issues.insert(), rows)
 
@@ -176,7 +168,7 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
         result = RunResult(source.name, "failed", run_id=run_id)
         try:
             current = _sync_locked(engine, source, vault, result, force, allow_mass_delete, say)
-            if current is not None and source.kind == "gsheet" and source.writeback:
+            if current is not None and source.writeback and kind_of(source).writes_back:
                 say(f"{source.name}：回写校验结果")
                 _write_back(engine, source, current, result)
         except Exception as exc:  # a bad source, a bug or a database fault: recorded, mirror untouched
@@ -194,10 +186,9 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
 
 def _write_back(engine: Engine, source: Source, current: list[Issue], result: RunResult) -> None:
     """Opt-in: the issues into the staff's own spreadsheet. A failure here never undoes the sync."""
-    from sync.sources.google_sheets import write_back
     try:
-        write_back(source.spreadsheet, source.credentials or google_credentials(), current,
-                   api_endpoint=source.api_endpoint)
+        from sync.outputs.google_writeback import write_back_source
+        write_back_source(source, current)
     except SourceUnreadable as exc:
         result.message += f"；校验结果回写失败：{exc}"
         with engine.begin() as conn:
@@ -217,29 +208,25 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
             _finish(conn, result.run_id, result)
         return None
     from schemas import ERROR, WARNING
+    from sync.check.source import check_source
     from sync.store.mirror import collect
-    from sync.check.validate import validate_workbook
     say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
-    names = None
-    if not any(s == "roster" for s in (source.sheets or {}).values()):
-        names = street_roster_names(engine, source)
-    results = validate_workbook(workbook, sheets=source.sheets, roster_names=names,
-                                communities=frozenset(source.communities) if source.communities else None)
+    results = check_source(workbook, source_context(engine, source))
     if not any(r.dataset for r in results):
         raise SourceUnreadable("未找到任何台账工作表（名册、微心愿或志愿服务岗）：请检查表头或工作表映射")
-    incoming, extra = collect(results, vault)
+    incoming = collect(results, vault)
     result.rows_read = sum(r.rows for r in results)
-    all_issues = [i for r in results for i in r.issues] + extra
+    all_issues = [i for r in results for i in r.issues]
     result.errors = sum(i.severity == ERROR for i in all_issues)
     result.warnings = sum(i.severity == WARNING for i in all_issues)
     say(f"{source.name}：写入数据库")
     when = now()
     try:
-        _write(engine, source, vault, result, workbook, results, extra, incoming, allow_mass_delete, when)
+        _write(engine, source, vault, result, workbook, results, incoming, allow_mass_delete, when)
     except Held as exc:
         result.status, result.message = "held", str(exc)
         with engine.begin() as conn:  # staff still learn what to fix; the data stays as it was
-            _replace_issues(conn, source, result.run_id, results, extra)
+            _replace_issues(conn, source, result.run_id, results)
             _finish(conn, result.run_id, result)
     return all_issues
 
@@ -250,7 +237,7 @@ def apply_plan(conn, source: str, plan, vault: Vault, run_id: int, when: datetim
     write_plan(conn, source, plan, vault, run_id, when)
 
 
-def _write(engine, source, vault, result, workbook, results, extra, incoming, allow_mass_delete, when) -> None:
+def _write(engine, source, vault, result, workbook, results, incoming, allow_mass_delete, when) -> None:
     from schemas import DATASETS
     from sync.store.mirror import plan_dataset
     with engine.begin() as conn:
@@ -261,7 +248,7 @@ def _write(engine, source, vault, result, workbook, results, extra, incoming, al
         result.inserted = sum(len(p.inserts) for p in plans)
         result.updated = sum(len(p.updates) for p in plans)
         result.deleted = sum(len(p.deletes) for p in plans)
-        _replace_issues(conn, source, result.run_id, results, extra)
+        _replace_issues(conn, source, result.run_id, results)
         _record_sheets(conn, source, results, when)
         conn.execute(update(sources).where(sources.c.id == source.id).values(
             fingerprint=f"{workbook.fingerprint}|{config_hash(source)}", last_checked_at=when, last_ok_at=when))

@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sync.config import KINDS, NOTIFY
-from sync.sources.grid import Workbook
-from sync.sources.readers import WORKBOOK_SUFFIXES
+from sqlalchemy import Engine
+
+from sync.check.source import check_source
+from sync.check.validate import SheetResult
+from sync.config import NOTIFY
 from sync.registry import Source
-from sync.run import read_source
+from sync.run import read_source, source_context
 from sync.settings import data_dir
-from sync.check.validate import SheetResult, validate_workbook
+from sync.sources.grid import SourceUnreadable, Workbook
+from sync.sources.kinds import kind_named
+from sync.sources.readers import WORKBOOK_SUFFIXES
 
 UPLOAD_SUFFIXES = sorted(s.lstrip(".") for s in WORKBOOK_SUFFIXES | {".csv"})
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -60,13 +64,12 @@ def check_values(name: str, values: dict[str, Any]) -> dict[str, Any]:
         raise SourceInvalid("请填写数据源名称")
     if not (values.get("street") or "").strip():
         raise SourceInvalid("请填写街道")
-    kind = values.get("kind")
-    if kind not in KINDS:
-        raise SourceInvalid(f"来源类型应为 {'、'.join(KINDS)} 之一")
-    if kind == "gsheet" and not values.get("spreadsheet"):
-        raise SourceInvalid("请填写 Google 表格的链接")
-    if kind != "gsheet" and not values.get("path"):
-        raise SourceInvalid("请上传工作簿或填写服务器上的文件路径")
+    try:
+        problem = kind_named(values.get("kind")).check(values)
+    except SourceUnreadable as exc:
+        raise SourceInvalid(str(exc)) from None
+    if problem:
+        raise SourceInvalid(problem)
     if values.get("notify_on", "issues") not in NOTIFY:
         raise SourceInvalid(f"通知方式应为 {'、'.join(NOTIFY)} 之一")
     bad = [r for r in values.get("recipients") or [] if not EMAIL.match(r)]
@@ -75,13 +78,9 @@ def check_values(name: str, values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "street": values["street"].strip(), "district": (values.get("district") or "").strip()}
 
 
-def kind_for(path: str) -> str:
-    return "csv" if Path(path).suffix.lower() == ".csv" else "excel"
-
-
-def preview(name: str, values: dict[str, Any], workbook: Workbook | None = None) -> Preview:
-    """Read the source as the values describe it (or reuse a workbook already read) and validate it."""
+def preview(engine: Engine, name: str, values: dict[str, Any], workbook: Workbook | None = None) -> Preview:
+    """Read the source as the values describe it (or reuse a workbook already read) and check it
+    exactly as a sync would (the street's roster in the mirror included)."""
     source = Source(id=0, name=name, **{k: v for k, v in values.items() if k in Source.__dataclass_fields__})
     workbook = workbook or read_source(source, None)  # no known fingerprint: always read
-    communities = frozenset(source.communities) if source.communities else None
-    return Preview(workbook, validate_workbook(workbook, sheets=source.sheets, communities=communities))
+    return Preview(workbook, check_source(workbook, source_context(engine, source)))

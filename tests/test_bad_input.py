@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from sync.sources.grid import SourceUnreadable
 from sync.sources.readers import MAX_CELLS, read_file
-from sync.check.validate import validate_workbook
+from sync.check.source import check_source
 
 CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
                  'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
@@ -109,7 +109,7 @@ def test_500_column_sheet_reads_and_reports_unknown_columns_once(tmp_path):
     ws.append(["心愿编号", "社区", "心愿人", "心愿内容", "登记日期", "状态"] + [f"列{i}" for i in range(494)])
     ws.append(["W1", "德胜街社区", "刘大妈", "轮椅", "2020-07-01", "待认领"] + ["x"] * 494)
     book.save(tmp_path / "wide.xlsx")
-    (result,) = validate_workbook(read_file(tmp_path / "wide.xlsx"))
+    (result,) = check_source(read_file(tmp_path / "wide.xlsx"))
     assert (result.dataset, result.rows, result.valid_rows) == ("wishes", 1, 1)
     assert sum(i.check == "unknown_column" for i in result.issues) == 494
 
@@ -136,7 +136,7 @@ def test_broken_files_give_one_clear_chinese_error(tmp_path, name, payload, word
 def test_formula_error_cells_are_reported_not_read_as_values(tmp_path):
     path = tmp_path / "errors.csv"
     path.write_text("心愿编号,社区,心愿人,心愿内容,登记日期,状态\nW1,#REF!,刘大妈,轮椅,#N/A,待认领\n", encoding="utf-8")
-    (result,) = validate_workbook(read_file(path))
+    (result,) = check_source(read_file(path))
     found = {(i.cell, i.check) for i in result.issues}
     assert found == {("B2", "formula_error"), ("E2", "formula_error")}
     assert result.valid_rows == 0

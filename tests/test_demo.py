@@ -14,7 +14,7 @@ from sync.demo.city import (DEFAULT_SCALE, DEFAULT_SEED, HEADER_ROW, REPO_ROOT, 
                        write_sources_toml)
 from sync.sources.readers import read_file
 from sync.outputs.template import SHEET_TITLES
-from sync.check.validate import validate_workbook
+from sync.check.source import check_source
 
 COMMITTED = REPO_ROOT / "data" / "demo"
 # every kind of mistake the brief asks for, by the validator's check id
@@ -33,7 +33,7 @@ STREET_COUNTS = [(0.001, 4), (0.01, 4), (0.25, 4), (0.5, 9), (1, 18), (10, 18)]
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
     out = tmp_path_factory.mktemp("city")
-    return [(f, validate_workbook(read_file(f.path))) for f in generate_city(out)]
+    return [(f, check_source(read_file(f.path))) for f in generate_city(out)]
 
 
 def _issues(results) -> set[tuple]:

@@ -11,7 +11,10 @@ from datetime import date
 import pytest
 
 from sync.sources.grid import SourceUnreadable
-from sync.sources.google_sheets import RESULTS_SHEET, RetryPolicy, read_gsheet, write_back
+from sync.outputs.google_writeback import write_back
+from sync.sources.google_http import RetryPolicy
+from sync.sources.google_sheets import read_gsheet
+from sync.terms import RESULTS_SHEET
 from sync.outputs.google_writeback import NOTE_MARK
 from sync.check.issues import Issue
 from tests.service_account import SERVICE_ACCOUNT_EMAIL, make_service_account_info

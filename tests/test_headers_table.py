@@ -8,7 +8,8 @@ from schemas import DATASETS
 from sync.sources.grid import Grid, Workbook
 from sync.check.headers import HEADER_SCAN_ROWS, find_header, normalise_header
 from sync.check.table import extract_table, is_data_row
-from sync.check.validate import validate_table, validate_workbook
+from sync.check.source import SourceContext, check_source
+from sync.check.validate import validate_table
 from tests.validation_cases import headers, record, rows_of, table, validate_rows
 
 # (header as typed, normalised)
@@ -145,7 +146,7 @@ def test_header_beyond_the_scan_is_not_found(dataset, severity, check):
     [issue] = extract_table(Grid("名册", rows), dataset)
     assert (issue.severity, issue.check, issue.row, issue.cell) == (severity, check, None, None)
     assert f"前{HEADER_SCAN_ROWS}行" in issue.message
-    [result] = validate_workbook(Workbook("x.xlsx", [Grid("名册", rows)]), dataset=dataset)
+    [result] = check_source(Workbook("x.xlsx", [Grid("名册", rows)]), SourceContext(dataset=dataset))
     assert (result.dataset, result.header_row, result.rows, result.valid_rows) == (dataset, None, 0, 0)
 
 
@@ -265,19 +266,19 @@ def _book(hidden: bool) -> Workbook:
 
 
 def test_hidden_sheet_skipped():
-    roster, posts = validate_workbook(_book(hidden=True))
+    roster, posts = check_source(_book(hidden=True))
     assert (roster.sheet, roster.dataset, roster.rows) == ("报到名册", None, 0)
     assert [(i.severity, i.check) for i in roster.issues] == [("info", "hidden_sheet")]
     assert posts.dataset == "posts" and posts.rows == 1
 
 
 def test_hidden_sheet_read_when_named():
-    [roster] = validate_workbook(_book(hidden=True), sheet="报到名册")
+    [roster] = check_source(_book(hidden=True), SourceContext(sheet="报到名册"))
     assert (roster.dataset, roster.rows, roster.valid_rows, roster.issues) == ("roster", 1, 1, [])
 
 
 def test_hidden_sheet_read_when_mapped():
-    roster, posts = validate_workbook(_book(hidden=True), sheets={"报到名册": "roster"})
+    roster, posts = check_source(_book(hidden=True), SourceContext(sheets={"报到名册": "roster"}))
     assert (roster.dataset, roster.rows) == ("roster", 1)
     [warning] = posts.issues  # the mapped roster lets the holder be checked against it
     assert warning.check == "holder_in_roster"
@@ -286,7 +287,7 @@ def test_hidden_sheet_read_when_mapped():
 def test_hidden_sheet_skipped_when_the_dataset_is_forced():
     # Regression: `--dataset` counted as a mapping, so every hidden sheet (a 填表说明, an
     # old copy) was validated as that dataset and failed with header_not_found.
-    roster, posts = validate_workbook(_book(hidden=True), dataset="posts")
+    roster, posts = check_source(_book(hidden=True), SourceContext(dataset="posts"))
     assert [(i.severity, i.check) for i in roster.issues] == [("info", "hidden_sheet")]
     assert (posts.dataset, posts.rows, posts.valid_rows) == ("posts", 1, 1)
 

@@ -12,7 +12,7 @@ from jobs.annotate import annotate_workbook
 from jobs.cli import main
 from sync.sources.grid import SourceUnreadable
 from sync.sources.readers import read_file
-from sync.check.validate import validate_workbook
+from sync.check.source import check_source
 from tests.jobs_support import messy_register
 
 RED, YELLOW = "00FFC7CE", "00FFEB9C"
@@ -33,7 +33,7 @@ def fill(cell) -> str:
 def test_invalid_cells_are_filled_and_commented_and_nothing_else_changes(tmp_path):
     book = messy_register(tmp_path / "shangzhan.xlsx")
     before = digest(book)
-    out = annotate_workbook(book, validate_workbook(read_file(book)), tmp_path / "out" / "批注.xlsx")
+    out = annotate_workbook(book, check_source(read_file(book)), tmp_path / "out" / "批注.xlsx")
     assert digest(book) == before
     original, marked = openpyxl.load_workbook(book), openpyxl.load_workbook(out)
     for sheet in original.sheetnames:
@@ -55,7 +55,7 @@ def test_a_csv_source_becomes_an_xlsx_with_the_same_cell_positions(tmp_path):
     csv = tmp_path / "名册.csv"
     csv.write_text("上站街道名册\n姓名,身份证号,性别,联系电话,工作单位,报到社区,报到日期\n"
                    "张三,110105194912310021,男,12345,=cmd|' /C calc'!A0,德胜街社区,2020-08-10\n", encoding="utf-8")
-    out = annotate_workbook(csv, validate_workbook(read_file(csv)), tmp_path / "名册_批注.xlsx")
+    out = annotate_workbook(csv, check_source(read_file(csv)), tmp_path / "名册_批注.xlsx")
     ws = openpyxl.load_workbook(out)["名册"]
     assert ws["A1"].value == "上站街道名册" and ws["A3"].value == "张三"
     assert ws["E3"].value == "'=cmd|' /C calc'!A0"  # a formula in a CSV stays inert text

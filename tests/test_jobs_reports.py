@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from jobs.cli import main
 from jobs.mail import MailConfigError
-from jobs.schedule import TIMEZONE
+from sync.terms import TIMEZONE
 from sync.store.models import deliveries, sheets
 from tests.jobs_support import (RefusingInbox, FULL_ID, FULL_MOBILE, PERSONAL, attachment, everything_readable, free_port,
                                 make_street, self_signed_context, smtp_server)

@@ -21,7 +21,8 @@ from sqlalchemy import select
 from jobs import tasks
 from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from jobs.leader import current_holder, release, try_lead
-from jobs.schedule import (REPORT_GRACE_SECONDS, SYNC_GRACE_SECONDS, TIMEZONE, ScheduleInvalid, parse_schedule,
+from sync.terms import TIMEZONE
+from jobs.schedule import (REPORT_GRACE_SECONDS, SYNC_GRACE_SECONDS, ScheduleInvalid, parse_schedule,
                            sync_job_id)
 from jobs.worker import build_scheduler, stop_scheduler
 from sync.store.models import leases, sync_runs

@@ -8,7 +8,7 @@ import pytest
 
 from sync.check.normalize import normalise
 from sync.sources.readers import read_file
-from sync.check.validate import validate_workbook
+from sync.check.source import check_source
 from tests.validation_cases import ZHANG_SAN, record, rows_of, validate_rows, write_xlsx
 
 AUG10 = date(2020, 8, 10)
@@ -193,7 +193,7 @@ def _error_cells() -> list[list]:
 def test_formula_errors_in_csv_are_reported(tmp_path):
     path = tmp_path / "wishes.csv"
     path.write_text("\n".join(",".join(str(c) for c in row) for row in _error_cells()), encoding="gbk")
-    [result] = validate_workbook(read_file(path))
+    [result] = check_source(read_file(path))
     assert [(i.cell, i.check) for i in result.issues] == [("D2", "formula_error"), ("F2", "formula_error")]
     assert ["#N/A" in i.message for i in result.issues] == [True, False]
 
@@ -202,7 +202,7 @@ def test_formula_errors_in_xlsx_are_reported(tmp_path):
     # Regression: python-calamine 0.9.1 hands error cells back as empty strings, so an #N/A
     # in an optional xlsx column passed as a blank; sync/sources/xlsx_errors.py puts them back.
     path = write_xlsx(tmp_path / "wishes.xlsx", {"微心愿": _error_cells()})  # openpyxl writes them as error cells
-    [result] = validate_workbook(read_file(path))
+    [result] = check_source(read_file(path))
     assert [(i.cell, i.check) for i in result.issues] == [("D2", "formula_error"), ("F2", "formula_error")]
 
 
@@ -222,7 +222,7 @@ def test_messy_workbook_end_to_end(tmp_path):
     rows.append(["填表人：王五    审核人：赵六"])
     path = write_xlsx(tmp_path / "messy.xlsx", {"报到名册": rows}, merge_title=True)
 
-    [result] = validate_workbook(read_file(path))
+    [result] = check_source(read_file(path))
     assert (result.dataset, result.header_row, result.rows) == ("roster", 3, 5)
     found = {(i.row, i.cell, i.check) for i in result.issues}
     # the landline typed as a number lost its leading zero; the ID float lost its last digits

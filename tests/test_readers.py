@@ -11,7 +11,7 @@ import pytest
 
 from sync.sources.grid import SourceUnreadable
 from sync.sources.readers import read_file
-from sync.check.validate import validate_workbook
+from sync.check.source import check_source
 from tests.validation_cases import record, rows_of, write_xlsx
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -127,7 +127,7 @@ def test_gbk_csv_register_validates(tmp_path):
     rows = rows_of("roster", [record("roster", 0), record("roster", 1, name="王　犇")])
     path = tmp_path / "名册.csv"
     path.write_bytes(_csv([[str(c) for c in row] for row in rows]).encode("gbk"))
-    [result] = validate_workbook(read_file(path))
+    [result] = check_source(read_file(path))
     assert (result.sheet, result.dataset, result.rows, result.valid_rows, result.issues) == ("名册", "roster", 2, 2, [])
     assert result.frame["name"].tolist() == ["张三", "王犇"]
 
@@ -242,7 +242,7 @@ def test_corpus_file_reads_or_says_why(path):
         assert CHINESE.search(str(exc)) and path.name in str(exc)
         return
     assert book.grids
-    results = validate_workbook(book)
+    results = check_source(book)
     assert [r.sheet for r in results] == [g.title for g in book.grids]
     for r in results:  # none of these is a register: each sheet gets one info, nothing more
         assert (r.dataset, r.rows, r.valid_rows) == (None, 0, 0)

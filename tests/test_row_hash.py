@@ -9,7 +9,7 @@ from schemas import DATASETS
 from sync.store.crypto import Vault
 from sync.store.mirror import _canonical, collect
 from sync.sources.readers import read_file
-from sync.check.validate import validate_workbook
+from sync.check.source import check_source
 from tests.registers import post_row, roster_row, wish_row, write_register
 
 
@@ -30,7 +30,7 @@ def test_collected_row_hashes_follow_the_definition(tmp_path):
                           wishes=[wish_row(1), wish_row(2, 完成日期=date(2021, 1, 1))],
                           posts=[post_row(1, **{"服务时长（小时）": "-0"}), post_row(2, **{"服务时长（小时）": 0}),
                                  post_row(3, **{"服务时长（小时）": "0.0"}), post_row(4, 活动次数=None)])
-    incoming, _extra = collect(validate_workbook(read_file(book)), Vault(b"k" * 32))
+    incoming = collect(check_source(read_file(book)), Vault(b"k" * 32))
     assert {d: len(i.records) for d, i in incoming.items()} == {"roster": 3, "wishes": 2, "posts": 4}
     for dataset, found in incoming.items():
         for record in found.records.values():

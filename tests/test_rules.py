@@ -10,7 +10,7 @@ import pytest
 
 from schemas import DATASETS, Context
 from sync.sources.grid import Grid, Workbook
-from sync.check.validate import validate_workbook
+from sync.check.source import SourceContext, check_source
 from tests.validation_cases import KEYS, LI_SI, ZHANG_SAN, person_id, record, rows_of, validate_rows, wrong_check
 
 TODAY = date.today().isoformat()
@@ -184,7 +184,7 @@ def _street(claimer: str, holder: str, roster_name: str | None = "张　三") ->
 
 
 def test_claimer_and_holder_not_in_roster_are_warnings():
-    roster, wishes, posts = validate_workbook(_street(claimer="钱七", holder="孙八"))
+    roster, wishes, posts = check_source(_street(claimer="钱七", holder="孙八"))
     assert roster.issues == []
     [w] = wishes.issues
     assert (w.severity, w.row, w.cell, w.column, w.field, w.value, w.check) == (
@@ -198,21 +198,21 @@ def test_claimer_and_holder_not_in_roster_are_warnings():
 
 
 def test_names_match_the_roster_after_normalising():
-    roster, wishes, posts = validate_workbook(_street(claimer="张 三", holder="张三"))
+    roster, wishes, posts = check_source(_street(claimer="张 三", holder="张三"))
     assert wishes.issues == posts.issues == []
 
 
 def test_roster_on_another_sheet_still_checks_the_one_asked_for():
     # Regression: `--sheet 微心愿` dropped the other worksheets before the roster was looked
     # for, so a claimer missing from the same workbook's roster was no longer flagged.
-    [wishes] = validate_workbook(_street(claimer="钱七", holder="孙八"), sheet="微心愿")
+    [wishes] = check_source(_street(claimer="钱七", holder="孙八"), SourceContext(sheet="微心愿"))
     assert [(i.row, i.check) for i in wishes.issues] == [(2, "claimer_in_roster")]
-    [posts] = validate_workbook(_street(claimer="钱七", holder="张三"), sheet="志愿服务岗")
+    [posts] = check_source(_street(claimer="钱七", holder="张三"), SourceContext(sheet="志愿服务岗"))
     assert posts.issues == []
 
 
 def test_no_roster_no_roster_warnings():
-    wishes, posts = validate_workbook(_street(claimer="钱七", holder="孙八", roster_name=None))
+    wishes, posts = check_source(_street(claimer="钱七", holder="孙八", roster_name=None))
     assert wishes.issues == posts.issues == []
     result = validate_rows(rows_of("wishes", [record("wishes", 0, claimer="钱七")]), ctx=Context())
     assert result.issues == []
@@ -222,13 +222,13 @@ def test_no_roster_no_roster_warnings():
 def test_communities_checked_when_configured(dataset):
     grid = Grid("表", rows_of(dataset, [record(dataset, 0), record(dataset, 1, community="滨河西社区")]))
     street = frozenset({"德胜街社区", "金三角社区", "市政府大院社区"})
-    [result] = validate_workbook(Workbook("x.xlsx", [grid]), communities=street)
+    [result] = check_source(Workbook("x.xlsx", [grid]), SourceContext(communities=street))
     [issue] = result.issues
     assert (issue.row, issue.field, issue.check, issue.severity, issue.value) == (
         3, "community", "community_in_street", "error", "滨河西社区")
     assert "社区不属于本街道（应为：" in issue.message and "金三角社区" in issue.message
     assert result.valid_rows == 1
-    [unconfigured] = validate_workbook(Workbook("x.xlsx", [grid]))
+    [unconfigured] = check_source(Workbook("x.xlsx", [grid]))
     assert unconfigured.issues == [] and unconfigured.valid_rows == 2
 
 

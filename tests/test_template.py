@@ -19,7 +19,7 @@ from sync.check.table import EXAMPLE_MARK
 from sync.check.table import LISTS_SHEET
 from sync.outputs.template import (EXAMPLE_ROW, HEADER_ROW, LAST_ROW, SHEET_TITLES, build_template,
                            parse_communities, write_template)
-from sync.check.validate import validate_workbook
+from sync.check.source import SourceContext, check_source
 
 COMMUNITIES = ["德胜街社区", "金三角社区", "市政府大院社区"]
 MANY_COMMUNITIES = [f"第{i}号很长很长名字的示范社区" for i in range(1, 41)]  # > Excel's 255-char inline list
@@ -79,7 +79,7 @@ def _column(dataset: str, name: str) -> str:
 def test_filled_template_validates_clean(tmp_path, datasets):
     path = write_template(tmp_path / "t.xlsx", datasets, "上站街道", COMMUNITIES)
     _fill(path, datasets, COMMUNITIES)
-    results = validate_workbook(read_file(path), communities=frozenset(COMMUNITIES))
+    results = check_source(read_file(path), SourceContext(communities=frozenset(COMMUNITIES)))
     assert [(i.sheet, i.cell, i.check, i.severity) for r in results for i in r.issues] == []
     registers = [r for r in results if r.dataset]
     assert [(r.sheet, r.header_row, r.rows, r.valid_rows) for r in registers] == \
@@ -89,14 +89,14 @@ def test_filled_template_validates_clean(tmp_path, datasets):
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_example_row_is_skipped_and_is_itself_a_valid_row(tmp_path, dataset):
     path = write_template(tmp_path / "t.xlsx", [dataset])
-    assert validate_workbook(read_file(path))[0].rows == 0
+    assert check_source(read_file(path))[0].rows == 0
     book = load_workbook(path)
     sheet = book[SHEET_TITLES[dataset]]
     marked = [c for c in sheet[EXAMPLE_ROW] if isinstance(c.value, str) and c.value.startswith(EXAMPLE_MARK)]
     assert len(marked) == 1
     marked[0].value = marked[0].value.removeprefix(EXAMPLE_MARK)
     book.save(path)
-    result = validate_workbook(read_file(path))[0]
+    result = check_source(read_file(path))[0]
     assert (result.rows, result.valid_rows, result.issues) == (1, 1, [])
 
 

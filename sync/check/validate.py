@@ -174,7 +174,7 @@ def _sheet_only(grid_title: str, issues: list[Issue], dataset: str | None = None
     return SheetResult(grid_title, dataset, None, 0, 0, issues)
 
 
-def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: str | None = None,
+def validate_sheets(workbook: Workbook, *, dataset: str | None = None, sheet: str | None = None,
                       sheets: dict[str, str] | None = None,
                       communities: frozenset[str] | None = None,
                       roster_names: frozenset[str] | None = None) -> list[SheetResult]:
@@ -205,5 +205,4 @@ def validate_workbook(workbook: Workbook, *, dataset: str | None = None, sheet: 
         names = frozenset(n for t in rosters for n, _ in map(lambda v: normalise(v, "name"),
                                                               t.column_values("name") or []) if n)
     ctx = Context(roster_names=names, communities=communities)
-    return [validate_table(t, ctx) if isinstance(t, Table) else t
-            for grid, t in zip(grids, tables) if sheet is None or grid.title == sheet]
+    return [validate_table(t, ctx) if isinstance(t, Table) else t for t in tables]

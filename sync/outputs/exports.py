@@ -18,8 +18,8 @@ from openpyxl.utils import get_column_letter
 
 from schemas import DATASETS
 from sync.check.issues import SEVERITY_WORDS
+from sync.terms import FORMULA_STARTS
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ISSUE_COLUMNS = (("source", "数据源"), ("dataset", "台账"), ("sheet", "工作表"), ("row", "行号"),
                  ("cell", "单元格"), ("column", "列"), ("severity", "级别"), ("value", "当前值"),
                  ("message", "问题说明"), ("check", "规则"))

@@ -19,20 +19,26 @@ from typing import Any, Iterable, Mapping
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.exceptions import CellCoordinatesException
 
+from sync.sources.kinds.base import Located
+from sync.sources.kinds.gsheet import google_credentials
 from sync.sources.google_http import RetryPolicy, google_client, spreadsheet_key
 from sync.check.issues import SEVERITY_WORDS, Issue
+from sync.terms import FORMULA_STARTS, RESULTS_SHEET
 
-RESULTS_SHEET = "校验结果"
 RESULTS_HEADER = ("工作表", "行号", "单元格", "列名", "级别", "问题说明")
 WRITE_SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 NOTE_MARK = "【台账通校验】"
 DIGEST_NOTE = "本工作表由台账通在每次同步时自动重写，请勿手工修改。\n内容摘要：{}"
 # OWASP CSV injection: text starting with these becomes a formula once exported and reopened.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NOTES_FIELDS = ("sheets(properties(sheetId,title,sheetType,gridProperties(rowCount,columnCount)),"
                 "data(startRow,startColumn,rowData(values(note))))")
 
 CellRef = tuple[str, int, int]  # worksheet title, 0-based row, 0-based column
+
+
+def write_back_source(source: Located, issues: list[Issue]) -> None:
+    """Write a Google source's current issues into its spreadsheet (the source's opt-in write-back)."""
+    write_back(source.spreadsheet or "", google_credentials(source), issues, api_endpoint=source.api_endpoint)
 
 
 def write_back(spreadsheet: str, credentials: str | Path | Mapping[str, Any],
@@ -161,6 +167,6 @@ def cell_data(value: Any) -> dict[str, Any]:
     if isinstance(value, int) and not isinstance(value, bool):
         return {"userEnteredValue": {"numberValue": value}}
     text = str(value)
-    if text.startswith(FORMULA_START):
+    if text.startswith(FORMULA_STARTS):
         text = "'" + text
     return {"userEnteredValue": {"stringValue": text}}

@@ -16,9 +16,7 @@ from gspread.utils import absolute_range_name
 
 from sync.sources.grid import Grid, Workbook
 from sync.sources.google_http import RetryPolicy, google_client, spreadsheet_key
-from sync.outputs.google_writeback import RESULTS_SHEET, write_back
-
-__all__ = ["RESULTS_SHEET", "RetryPolicy", "read_gsheet", "write_back"]
+from sync.terms import RESULTS_SHEET
 
 READ_SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets.readonly",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync.terms import TIMEZONE_NAME
+
 
 class SourceUnreadable(Exception):
     """A source that cannot be read at all; the message is Chinese and says what to do."""
@@ -41,4 +43,5 @@ class Workbook:
     name: str
     grids: list[Grid]
     fingerprint: str = ""
-    timezone: str = "Asia/Shanghai"
+    timezone: str = TIMEZONE_NAME
+    data: bytes | None = field(default=None, repr=False)  # a file's bytes as parsed (annotated copies start from them)

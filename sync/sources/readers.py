@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 import python_calamine as calamine
 
 from sync.sources.grid import Grid, SourceUnreadable, Workbook
+from sync.terms import RESULTS_SHEET
 
 if TYPE_CHECKING:
     from sync.sources.xlsx_errors import Errors
@@ -30,66 +32,98 @@ CFB_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 SUPPORTED = "xlsx、xlsm、xls、xlsb、ods、csv"
 
 
-def fingerprint(path: Path) -> str:
-    """Content hash: an unchanged file costs one read of its bytes and no parsing."""
-    with path.open("rb") as f:
-        return "sha256:" + hashlib.file_digest(f, "sha256").hexdigest()
+def fingerprint(data: bytes) -> str:
+    """Content hash of exactly the bytes that are parsed: an unchanged file costs one read and no parsing."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def read_file(path: str | Path, digest: str | None = None) -> Workbook:
-    """Read every worksheet of a file. Raises SourceUnreadable with a Chinese reason.
-
-    ``digest`` is the file's fingerprint when the caller has just taken it. It is taken before
-    parsing: a file saved again mid-read then differs from it, and the next sync reads it anew.
-    """
+def load_bytes(path: str | Path) -> bytes:
+    """A file's bytes, read once, after the checks that need no parsing (exists, type, size)."""
     path = Path(path)
     if not path.is_file():
         raise SourceUnreadable(f"找不到文件：{path}")
-    suffix = path.suffix.lower()
-    if suffix not in WORKBOOK_SUFFIXES and suffix != ".csv":
-        raise SourceUnreadable(f"不支持的文件类型“{path.suffix or '无扩展名'}”：请使用 {SUPPORTED} 文件")
+    check_name(path.name)
     size = path.stat().st_size
-    if size == 0:
-        raise SourceUnreadable(f"文件是空的（0字节）：{path.name}")
     if size > MAX_FILE_BYTES:
         raise SourceUnreadable(f"文件过大（{size // 1024 // 1024} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限：{path.name}")
-    digest = digest or fingerprint(path)
-    grids = read_csv(path) if suffix == ".csv" else read_workbook(path)
-    return Workbook(name=path.name, grids=grids, fingerprint=digest)
+    return path.read_bytes()
 
 
-def _check_zip(path: Path) -> None:
-    with path.open("rb") as f:
-        if f.read(8) == CFB_MAGIC:  # an encrypted OOXML file is wrapped in an OLE container
-            raise SourceUnreadable(f"文件设有密码保护，无法读取：请取消密码后再提供：{path.name}")
+def check_name(name: str) -> None:
+    """Refuse a file type we don't read, by its name's suffix."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in WORKBOOK_SUFFIXES and suffix != ".csv":
+        raise SourceUnreadable(f"不支持的文件类型“{Path(name).suffix or '无扩展名'}”：请使用 {SUPPORTED} 文件")
+
+
+def read_file(path: str | Path) -> Workbook:
+    """Read every worksheet of a file. Raises SourceUnreadable with a Chinese reason."""
+    path = Path(path)
+    return read_bytes(load_bytes(path), path.name)
+
+
+def read_bytes(data: bytes, name: str, digest: str | None = None) -> Workbook:
+    """Parse a workbook or CSV held in memory; ``name`` (its file name) gives the type.
+
+    The fingerprint is of these very bytes: a file rewritten while it is read can never be
+    parsed half-written and then recorded as seen.
+    """
+    check_name(name)
+    if not data:
+        raise SourceUnreadable(f"文件是空的（0字节）：{name}")
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceUnreadable(f"文件过大（{len(data) // 1024 // 1024} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限：{name}")
+    suffix = Path(name).suffix.lower()
+    grids = read_csv(data, name) if suffix == ".csv" else read_workbook(data, name)
+    return Workbook(name=name, grids=grids, fingerprint=digest or fingerprint(data), data=data)
+
+
+def _check_zip(data: bytes, name: str) -> None:
+    if data[:8] == CFB_MAGIC:  # an encrypted OOXML file is wrapped in an OLE container
+        raise SourceUnreadable(f"文件设有密码保护，无法读取：请取消密码后再提供：{name}")
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             inflated = sum(info.file_size for info in zf.infolist())
     except zipfile.BadZipFile:
-        raise SourceUnreadable(f"文件已损坏或不是有效的 {path.suffix} 文件（无法解压）：{path.name}") from None
+        raise SourceUnreadable(f"文件已损坏或不是有效的 {Path(name).suffix} 文件（无法解压）：{name}") from None
     if inflated > MAX_UNZIPPED_BYTES:
-        raise SourceUnreadable(f"文件解压后过大（{inflated // 1024 // 1024} MB），疑似压缩炸弹，已拒绝：{path.name}")
+        raise SourceUnreadable(f"文件解压后过大（{inflated // 1024 // 1024} MB），疑似压缩炸弹，已拒绝：{name}")
 
 
-def read_workbook(path: Path) -> list[Grid]:
-    if path.suffix.lower() in ZIP_SUFFIXES:
-        _check_zip(path)
+def _open(data: bytes, name: str) -> calamine.CalamineWorkbook:
+    """calamine over the bytes in memory; its format sniffing hides a format's own error (a password,
+    say), so a file it can't place is opened once more by its name's suffix to get that error."""
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except calamine.PasswordError:
+        raise
+    except Exception:  # noqa: BLE001 - retried below by suffix, which raises the precise error
+        with tempfile.NamedTemporaryFile(suffix=Path(name).suffix.lower()) as copy:
+            copy.write(data)
+            copy.flush()
+            return calamine.CalamineWorkbook.from_path(copy.name)
+
+
+def read_workbook(data: bytes, name: str) -> list[Grid]:
+    suffix = Path(name).suffix.lower()
+    if suffix in ZIP_SUFFIXES:
+        _check_zip(data, name)
+    try:
+        book = _open(data, name)
         grids = [_read_sheet(book, meta) for meta in book.sheets_metadata
-                 if meta.typ == calamine.SheetTypeEnum.WorkSheet]
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
+                 if meta.typ == calamine.SheetTypeEnum.WorkSheet and meta.name != RESULTS_SHEET]
+        if suffix in (".xlsx", ".xlsm"):
             from sync.sources.xlsx_errors import formula_errors  # openpyxl inside: not for a fingerprint check
-            _restore_errors(grids, formula_errors(path))
+            _restore_errors(grids, formula_errors(io.BytesIO(data)))
     except SourceUnreadable:
         raise
     except calamine.PasswordError:
-        raise SourceUnreadable(f"文件设有密码保护，无法读取：请取消密码后再提供：{path.name}") from None
+        raise SourceUnreadable(f"文件设有密码保护，无法读取：请取消密码后再提供：{name}") from None
     except Exception as exc:  # calamine raises many kinds for corrupt input; none may escape as a traceback
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise SourceUnreadable(f"文件已损坏或格式无法识别（{reason}）：{path.name}") from None
+        raise SourceUnreadable(f"文件已损坏或格式无法识别（{reason}）：{name}") from None
     if not grids:
-        raise SourceUnreadable(f"文件中没有工作表：{path.name}")
+        raise SourceUnreadable(f"文件中没有工作表：{name}")
     return grids
 
 
@@ -138,8 +172,8 @@ def decode_text(data: bytes, name: str) -> str:
     raise SourceUnreadable(f"无法识别文件编码：请另存为 UTF-8 或 GBK 编码的 CSV：{name}")
 
 
-def read_csv(path: Path) -> list[Grid]:
-    text = decode_text(path.read_bytes(), path.name)
+def read_csv(data: bytes, name: str) -> list[Grid]:
+    text = decode_text(data, name)
     try:  # only the delimiter: the sniffer's quoting guesses come from a sample and can be wrong
         delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
     except csv.Error:
@@ -150,9 +184,9 @@ def read_csv(path: Path) -> list[Grid]:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             cells += len(row)
             if cells > MAX_CELLS:  # checked while reading: a huge file never fills memory first
-                raise SourceUnreadable(f"CSV 过大（超过 {MAX_CELLS:,} 个单元格的上限）：请拆分后再提供：{path.name}")
+                raise SourceUnreadable(f"CSV 过大（超过 {MAX_CELLS:,} 个单元格的上限）：请拆分后再提供：{name}")
             rows.append(row)
     except csv.Error as exc:
-        raise SourceUnreadable(f"CSV 格式错误（{exc}）：{path.name}") from None
+        raise SourceUnreadable(f"CSV 格式错误（{exc}）：{name}") from None
     width = max((len(r) for r in rows), default=0)
-    return [Grid(title=path.stem, rows=[r + [""] * (width - len(r)) for r in rows])]
+    return [Grid(title=Path(name).stem, rows=[r + [""] * (width - len(r)) for r in rows])]

@@ -11,6 +11,7 @@ import posixpath
 import re
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from defusedxml import ElementTree
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
@@ -37,7 +38,7 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def formula_errors(path: Path) -> Errors:
+def formula_errors(path: Path | BinaryIO) -> Errors:
     """Every error cell's position and error text, per worksheet; {} when there are none."""
     found: Errors = {}
     with zipfile.ZipFile(path) as zf:

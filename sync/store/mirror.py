@@ -21,7 +21,6 @@ from sqlalchemy import Connection, bindparam, select
 from schemas import DATASETS, ERROR
 from sync.store.crypto import Vault
 from sync.store.db import bulk_insert
-from sync.check.issues import Issue
 from sync.store.models import DATA_TABLES, row_history
 from sync.check.privacy import mask
 from sync.check.validate import SheetResult
@@ -85,10 +84,9 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incoming], list[Issue]]:
-    """Valid rows of every sheet, per dataset, keyed; a key repeated across sheets is an error."""
+def collect(results: list[SheetResult], vault: Vault) -> dict[str, Incoming]:
+    """Valid rows of every sheet, per dataset, keyed (``check_source`` has made every key unique)."""
     incoming = {name: Incoming() for name in DATASETS}
-    extra: list[Issue] = []
     for result in results:
         if result.dataset is None or result.frame is None:
             continue
@@ -117,13 +115,6 @@ def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incomin
             if not valid[pos]:
                 target.invalid_keys.add(key)
                 continue
-            if key in target.records:
-                first = target.records[key]
-                letter, header = result.headers[d.key]
-                extra.append(Issue(ERROR, result.sheet, rows[pos], f"{letter}{rows[pos]}", header, d.key,
-                                   None if d.fields[d.key].personal else str(key), f"{d.key}_unique",
-                                   f"{header}与工作表“{first['sheet']}”第{first['sheet_row']}行重复"))
-                continue
             record = dict(zip(hash_fields, cells))
             record.update(sheet=result.sheet, sheet_row=rows[pos], warned=warned[pos], row_hash=digest)
             if id_field:
@@ -131,7 +122,7 @@ def collect(results: list[SheetResult], vault: Vault) -> tuple[dict[str, Incomin
                 record[f"{id_field}_plain"] = plain
                 record[f"{id_field}_masked"] = mask(plain, "id")
             target.records[key] = record
-    return incoming, extra
+    return incoming
 
 
 def plan_dataset(conn: Connection, source: str, dataset: str, now_in: Incoming) -> Plan:

@@ -1,0 +1,72 @@
+"""``check_source``: the ONE place where a workbook becomes results.
+
+Per worksheet: find the table, normalise, validate (``sync.check.validate``). Across the
+worksheets of one source and against the mirror: claimers and post holders against the
+street's roster, and a key repeated on another worksheet of the same register. Every caller
+(``sync validate``, ``sync run``, ``jobs annotate``, the app's preview and uploads) goes through
+here, so they report the same issues for the same workbook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from schemas import DATASETS, ERROR
+from sync.check.issues import Issue
+from sync.check.validate import SheetResult, validate_sheets
+from sync.sources.grid import Workbook
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What, beyond its cells, a workbook is checked against."""
+
+    sheets: dict[str, str] | None = None  # worksheet title -> dataset (the registry's mapping)
+    communities: frozenset[str] | None = None  # the street's communities, when configured
+    roster_names: frozenset[str] | None = None  # the street's roster in the mirror (when the workbook has none)
+    dataset: str | None = None  # validate every worksheet as this register (``validate --dataset``)
+    sheet: str | None = None  # report only this worksheet (``validate --sheet``)
+
+
+def check_source(workbook: Workbook, context: SourceContext | None = None) -> list[SheetResult]:
+    """Every worksheet's result, with every cross-sheet and cross-dataset rule applied."""
+    ctx = context or SourceContext()
+    results = validate_sheets(workbook, dataset=ctx.dataset, sheet=ctx.sheet, sheets=ctx.sheets,
+                                communities=ctx.communities, roster_names=ctx.roster_names)
+    repeated_keys_across_sheets(results)
+    return [r for r in results if ctx.sheet is None or r.sheet == ctx.sheet]
+
+
+def _usable(result: SheetResult) -> bool:
+    """A register sheet whose rows can reach the mirror (no sheet-level error)."""
+    return (result.dataset is not None and result.frame is not None
+            and not any(i.severity == ERROR and i.row is None for i in result.issues))
+
+
+def repeated_keys_across_sheets(results: list[SheetResult]) -> None:
+    """A key of a valid row seen on an earlier worksheet of the same register: an error at its cell.
+
+    The first worksheet (in workbook order) keeps the key; the later row is marked invalid.
+    A key repeated within one worksheet is the dataset's own ``*_unique`` row rule.
+    """
+    first: dict[tuple[str, str], tuple[str, int]] = {}  # (dataset, key) -> (sheet, sheet row)
+    for result in filter(_usable, results):
+        d = DATASETS[result.dataset]
+        frame = result.frame
+        letter, header = result.headers[d.key]
+        found: list[Issue] = []
+        for pos, key, valid, row in zip(range(len(frame)), frame[d.key], frame["valid"], frame["sheet_row"]):
+            if not valid or key is None or pd.isna(key):
+                continue
+            seen = first.setdefault((d.name, key), (result.sheet, int(row)))
+            if seen[0] == result.sheet:
+                continue
+            found.append(Issue(ERROR, result.sheet, int(row), f"{letter}{row}", header, d.key,
+                               None if d.fields[d.key].personal else str(key), f"{d.key}_unique",
+                               f"{header}与工作表“{seen[0]}”第{seen[1]}行重复"))
+            frame.iat[pos, frame.columns.get_loc("valid")] = False
+        if found:
+            result.issues = sorted(result.issues + found, key=lambda i: (i.row is not None, i.row or 0))
+            result.valid_rows = int(frame["valid"].sum())

@@ -24,6 +24,13 @@ def id_check_char(first17: str) -> str:
     return ID_CODES[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS)) % 11]
 
 
+def made_up_id(region: str, born: date, seq: int) -> str:
+    """An 18-digit ID number for demo and example data: region, birth date, sequence (odd = 男),
+    and the GB 11643 check character. Never a real person's: the sequence is ours."""
+    first17 = f"{region}{born:%Y%m%d}{seq % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
 def id_birth_date(value: str) -> date | None:
     try:
         return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

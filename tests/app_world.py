@@ -15,9 +15,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from schemas.checks import id_check_char
 from sync import settings
-from tests.validation_cases import write_xlsx
+from tests.validation_cases import person_id, write_xlsx, wrong_check
 
 ADMIN_PASSWORD = "admin-pass-123"
 PASSWORD = "street-pass-123"
@@ -33,16 +32,6 @@ STREETS = {
 ROSTER = ["身份证号", "姓名", "性别", "联系电话", "工作单位", "报到社区", "网格", "报到日期"]
 WISHES = ["心愿编号", "社区", "心愿人", "联系电话", "心愿内容", "登记日期", "状态", "认领人", "认领日期", "完成日期"]
 POSTS = ["岗位编号", "社区", "岗位类型", "岗位名称", "责任人", "联系电话", "活动次数", "服务时长", "状态"]
-
-
-def person_id(seq: int, born: str = "19800101") -> str:
-    """A made-up ID number with a correct GB 11643 check character."""
-    first17 = f"140302{born}{seq:03d}"
-    return first17 + id_check_char(first17)
-
-
-def wrong_check(number: str) -> str:
-    return number[:17] + ("0" if number[17] != "0" else "1")
 
 
 @dataclass(frozen=True)
@@ -162,30 +151,6 @@ def rendered(at: AppTest) -> str:
 
     walk(at._tree)
     return "\n".join(out)
-
-
-@pytest.fixture(scope="module")
-def shared_world(tmp_path_factory) -> World:
-    """One synced world for the tests of a module that only read."""
-    return synced_world(tmp_path_factory.mktemp("city"))
-
-
-@pytest.fixture
-def app_env(shared_world, monkeypatch) -> World:
-    apply_env(monkeypatch, shared_world)
-    yield shared_world
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    settings._secrets.cache_clear()
-
-
-@pytest.fixture
-def own_world(tmp_path, monkeypatch) -> World:
-    """A synced world of the test's own, for tests that change data, sources or users."""
-    world = synced_world(tmp_path / "city")
-    apply_env(monkeypatch, world)
-    yield world
-    forget_app_state()
 
 
 def forget_app_state() -> None:

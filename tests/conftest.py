@@ -8,6 +8,10 @@ import sys
 import uuid
 from pathlib import Path
 
+import json
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,3 +61,60 @@ def db_url(request, tmp_path):
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+# --- the Streamlit app's worlds (tests/app_world.py builds them) ---------------------------------
+
+@pytest.fixture(scope="module")
+def shared_world(tmp_path_factory):
+    """One synced world for the tests of a module that only read."""
+    from tests.app_world import synced_world
+    return synced_world(tmp_path_factory.mktemp("city"))
+
+
+@pytest.fixture
+def app_env(shared_world, monkeypatch):
+    from tests.app_world import apply_env, forget_app_state
+    apply_env(monkeypatch, shared_world)
+    yield shared_world
+    forget_app_state()
+
+
+@pytest.fixture
+def own_world(tmp_path, monkeypatch):
+    """A synced world of the test's own, for tests that change data, sources or users."""
+    from tests.app_world import apply_env, forget_app_state, synced_world
+    world = synced_world(tmp_path / "city")
+    apply_env(monkeypatch, world)
+    yield world
+    forget_app_state()
+
+
+# --- Google Sheets: a running emulator (tests/sheets_emulator.py) and a service account it trusts ---
+
+@pytest.fixture(scope="session")
+def rsa_private_key():
+    """One RSA key for the whole session: generating one costs ~0.1 s."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def sheets_emulator() -> Iterator:
+    from tests.sheets_emulator import SheetsEmulator
+    emulator = SheetsEmulator().start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def service_account_info(sheets_emulator, rsa_private_key) -> dict[str, Any]:
+    from tests.service_account import make_service_account_info
+    return make_service_account_info(sheets_emulator, rsa_private_key)
+
+
+@pytest.fixture
+def service_account_file(service_account_info: dict[str, Any], tmp_path: Path) -> Path:
+    path = tmp_path / "taizhang-sync-key.json"
+    path.write_text(json.dumps(service_account_info, indent=2), encoding="utf-8")
+    return path

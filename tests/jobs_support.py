@@ -26,11 +26,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from sync.service import Mirror, open_mirror, sync_sources
-from tests.registers import make_id, roster_row, toml_value, wish_row, write_config, write_register
+from tests.validation_cases import person_id, wrong_check
+from tests.registers import roster_row, toml_value, wish_row, write_config, write_register
 
-BAD_CHECK_ID = make_id(20)[:17] + ("0" if make_id(20)[17] != "0" else "1")
+BAD_CHECK_ID = wrong_check(person_id(20, born="19850307"))
 LONG_WISH = "需要有人每周帮忙买菜，联系我儿子13912345678。" + "请" * 200
-PERSONAL = [make_id(n, male=n % 2 == 1) for n in range(1, 8)] + [BAD_CHECK_ID, "13912345678"] + \
+PERSONAL = [person_id(n, born="19850307", male=n % 2 == 1) for n in range(1, 8)] + [BAD_CHECK_ID, "13912345678"] + \
     [f"138{n:08d}" for n in range(1, 8)]
 FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
 FULL_MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")

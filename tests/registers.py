@@ -8,23 +8,15 @@ from pathlib import Path
 from typing import Any
 
 
-from schemas.checks import id_check_char
-from tests.validation_cases import write_xlsx
+from tests.validation_cases import person_id, write_xlsx
 
 ROSTER_HEADERS = ["姓名", "身份证号", "性别", "联系电话", "工作单位", "报到社区", "报到日期"]
 WISH_HEADERS = ["心愿编号", "社区", "心愿人", "心愿内容", "登记日期", "状态", "认领人", "认领日期", "完成日期"]
 POST_HEADERS = ["岗位编号", "社区", "岗位类型", "岗位名称", "责任人", "状态", "活动次数", "服务时长（小时）"]
 
 
-def make_id(n: int, born: date = date(1985, 3, 7), male: bool = True) -> str:
-    """A made-up Yangquan ID number with a valid check digit; ``n`` makes it unique."""
-    seq = (n % 500) * 2 + (1 if male else 0)
-    first17 = f"140302{born:%Y%m%d}{seq:03d}"
-    return first17 + id_check_char(first17)
-
-
 def roster_row(n: int, **changes: Any) -> list[Any]:
-    row = {"姓名": f"党员{n:03d}", "身份证号": make_id(n, male=n % 2 == 1), "性别": "男" if n % 2 == 1 else "女",
+    row = {"姓名": f"党员{n:03d}", "身份证号": person_id(n, born="19850307", male=n % 2 == 1), "性别": "男" if n % 2 == 1 else "女",
            "联系电话": f"138{n:08d}", "工作单位": "阳泉市供电公司", "报到社区": "德胜街社区",
            "报到日期": date(2020, 8, 10)}
     row.update(changes)

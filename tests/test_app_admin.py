@@ -7,7 +7,7 @@ from pathlib import Path
 from sync.store.db import make_engine
 from sync.registry import get_source
 from sync.store.users import authenticate, get_user
-from tests.app_world import PASSWORD, ROSTER, own_world, sign_in, write_xlsx  # noqa: F401 - fixture
+from tests.app_world import PASSWORD, ROSTER, sign_in, write_xlsx
 
 
 def by_label(widgets, label: str):

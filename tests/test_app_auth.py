@@ -10,8 +10,7 @@ from streamlit.testing.v1 import AppTest
 from sync.store.db import make_engine
 from sync.service import open_mirror
 from sync.store.users import UserError, authenticate, create_user, ensure_admin, get_user, update_user
-from tests.app_world import (ADMIN_PASSWORD, APP, PASSWORD, apply_env, build_world, forget_app_state,  # noqa: F401
-                             own_world, sign_in)
+from tests.app_world import ADMIN_PASSWORD, APP, PASSWORD, apply_env, build_world, forget_app_state, sign_in
 
 
 @pytest.fixture

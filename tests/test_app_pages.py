@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pages.common import csv_bytes, xlsx_bytes
-from tests.app_world import app_env, rendered, shared_world, sign_in  # noqa: F401 - fixtures
+from tests.app_world import rendered, sign_in
 
 READER_PAGES = {"pages/overview.py": "总览", "pages/street.py": "街道", "pages/wishes.py": "微心愿",
                 "pages/posts.py": "志愿服务岗", "pages/quality.py": "数据质量", "pages/runs.py": "同步记录"}

@@ -69,12 +69,14 @@ def server(tmp_path):
 
 
 def settle(page) -> None:
-    """Wait until the script run is over (the running indicator gone) and the page has drawn."""
-    page.wait_for_timeout(500)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"] "
-                           "[data-testid*=\"Running\"]') && !document.querySelector('[data-testid=\"stSkeleton\"]')",
-                           timeout=60_000)
-    page.wait_for_timeout(1000)
+    """Wait until the page's script run is over and nothing is still loading.
+
+    Called once the page's heading is drawn, so its run has started: Streamlit marks the app
+    root ``data-test-script-state="notRunning"`` when the run ends.
+    """
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
+                           "?.getAttribute('data-test-script-state') === 'notRunning'"
+                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
 
 
 def test_every_page_renders_in_chromium(server, tmp_path):

@@ -15,16 +15,16 @@ from sync.check.privacy import mask, mask_id, mask_phone
 from tests.validation_cases import LI_SI, ZHANG_SAN, check_char, person_id, wrong_check
 
 TODAY = date.today()
-BORN_TODAY = person_id(TODAY.strftime("%Y%m%d"), 5)
-BORN_TOMORROW = person_id((TODAY + timedelta(days=1)).strftime("%Y%m%d"), 5)
+BORN_TODAY = person_id(5, born=TODAY.strftime("%Y%m%d"))
+BORN_TOMORROW = person_id(5, born=(TODAY + timedelta(days=1)).strftime("%Y%m%d"))
 
 # (raw cell, None when valid or a fragment of the Chinese message)
 ID_CASES = [
     ("11010519491231002X", None),  # the standard's own example
     (ZHANG_SAN, None),
     (LI_SI, None),
-    (person_id("20000229", 7), None),  # a leap day
-    (person_id("19000101", 8), None),  # the earliest birth date accepted
+    (person_id(7, born="20000229"), None),  # a leap day
+    (person_id(8, born="19000101"), None),  # the earliest birth date accepted
     (BORN_TODAY, None),
     ("11010519491231002x", None),  # lower-case check letter
     (" 11010519491231002X ", None),
@@ -38,12 +38,12 @@ ID_CASES = [
     ("11010519491231002A", "只能由17位数字和1位数字或X组成"),
     ("1101051949123100X2", "只能由17位数字和1位数字或X组成"),
     ("11O10519491231002X", "只能由17位数字和1位数字或X组成"),  # a letter O for a zero
-    (person_id("19490230", 1), "不存在"),  # 30 February
-    (person_id("19491301", 1), "不存在"),
-    (person_id("19490001", 1), "不存在"),
-    (person_id("19010229", 1), "不存在"),  # 1901 is no leap year
+    (person_id(1, born="19490230"), "不存在"),  # 30 February
+    (person_id(1, born="19491301"), "不存在"),
+    (person_id(1, born="19490001"), "不存在"),
+    (person_id(1, born="19010229"), "不存在"),  # 1901 is no leap year
     (BORN_TOMORROW, "不合理"),
-    (person_id("18991231", 1), "不合理"),
+    (person_id(1, born="18991231"), "不合理"),
     ("440524188001010014", "不合理"),  # the standard's 1880 example: right check, too old
 ]
 

@@ -20,7 +20,6 @@ from sync.check.issues import Issue
 from tests.service_account import SERVICE_ACCOUNT_EMAIL, make_service_account_info
 from tests.sheets_cells import SheetDate
 
-pytest_plugins = ["tests.gsheet_fixtures"]
 pytestmark = pytest.mark.timeout(30)
 
 KEY = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-Sheet"

@@ -13,7 +13,6 @@ from tests.registers import ROSTER_HEADERS, roster_row, write_config
 from tests.service_account import SERVICE_ACCOUNT_EMAIL
 from tests.sheets_cells import SheetDate
 
-pytest_plugins = ["tests.gsheet_fixtures"]
 pytestmark = pytest.mark.timeout(120)
 
 KEY = "1ShangzhanRegister_0123456789abcdefghijklmnop"

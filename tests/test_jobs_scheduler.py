@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -22,7 +21,7 @@ from jobs import tasks
 from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from jobs.leader import current_holder, release, try_lead
 from sync.terms import TIMEZONE
-from jobs.schedule import (REPORT_GRACE_SECONDS, SYNC_GRACE_SECONDS, ScheduleInvalid, parse_schedule,
+from jobs.schedule import (HEARTBEAT_ID, REPORT_GRACE_SECONDS, SYNC_GRACE_SECONDS, ScheduleInvalid, parse_schedule,
                            sync_job_id)
 from jobs.worker import build_scheduler, stop_scheduler
 from sync.store.models import leases, sync_runs
@@ -133,10 +132,9 @@ def test_two_schedulers_under_one_lease_run_each_job_once(tmp_path, db_url, sche
     second, _ = schedulers(street)
     job = sync_job_id("shangzhan")
     fired = [executed(s, job) for s in (first, second)]
+    leading = executed(first, HEARTBEAT_ID)
     first.start()
-    deadline = time.monotonic() + 10
-    while current_holder(street.mirror().engine) is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert leading.wait(10)  # its first heartbeat took the lease
     second.start()
     assert current_holder(street.mirror().engine) == first_holder  # its heartbeat ran first
     soon = datetime.now(TIMEZONE) + timedelta(seconds=1)
@@ -150,15 +148,17 @@ def test_two_schedulers_under_one_lease_run_each_job_once(tmp_path, db_url, sche
 def test_missed_runs_are_coalesced_into_one_after_a_pause(street, schedulers):
     scheduler, _ = schedulers(street)
     job = sync_job_id("shangzhan")
-    fired = executed(scheduler, job)
-    scheduler.start(paused=True)
-    start = datetime.now(TIMEZONE)
+    fired, leading = executed(scheduler, job), executed(scheduler, HEARTBEAT_ID)
+    scheduler.start()
+    assert leading.wait(10)  # the lease is held: a sync that fires will run
+    scheduler.pause()
+    # three run times, all already past while the scheduler is paused (within the misfire grace)
+    start = datetime.now(TIMEZONE) - timedelta(seconds=4)
     trigger = IntervalTrigger(seconds=1, start_date=start, end_date=start + timedelta(seconds=3), timezone=TIMEZONE)
     scheduler.modify_job(job, trigger=trigger, next_run_time=start + timedelta(seconds=1))
-    time.sleep(3.5)  # three run times pass while the scheduler is paused
     scheduler.resume()
     assert fired.wait(10)
-    time.sleep(0.5)
+    stop_scheduler(scheduler)  # waits for running jobs: whatever else was due has run by now
     assert runs(street) == 1
 
 

@@ -9,14 +9,15 @@ import pytest
 from sqlalchemy import text
 
 from sync.service import open_mirror, sync_sources
-from tests.registers import make_id, roster_row, write_config, write_register
+from tests.validation_cases import person_id
+from tests.registers import roster_row, write_config, write_register
 
 PEOPLE = range(1, 6)
 
 
 def secrets_in(text_: str) -> list[str]:
     """Full ID numbers, full phones and the master key that appear in the text."""
-    wanted = [make_id(i, male=i % 2 == 1) for i in PEOPLE] + [f"138{i:08d}" for i in PEOPLE]
+    wanted = [person_id(i, born="19850307", male=i % 2 == 1) for i in PEOPLE] + [f"138{i:08d}" for i in PEOPLE]
     wanted.append(os.environ["TAIZHANG_SECRET_KEY"])
     return [w for w in wanted if w in text_]
 

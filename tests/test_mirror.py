@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from sync.store.models import issues, roster, row_history, sheets, sync_runs, wishes
 from sync.service import open_mirror, sync_sources
-from tests.registers import make_id, roster_row, wish_row, write_config, write_register
+from tests.validation_cases import person_id
+from tests.registers import roster_row, wish_row, write_config, write_register
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_first_sync_inserts_valid_rows_and_keeps_invalid_ones_out(street):
 
 
 def test_id_numbers_are_never_stored_in_plain_text(street):
-    ids = [make_id(i, male=i % 2 == 1) for i in range(1, 6)]
+    ids = [person_id(i, born="19850307", male=i % 2 == 1) for i in range(1, 6)]
     street.write([roster_row(i) for i in range(1, 6)])
     street.sync()
     rows = street.query(select(roster))

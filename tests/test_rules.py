@@ -23,7 +23,7 @@ RULE_CASES = [
     ("roster", {"id_number": ""}, [("id_number", "required", "error", "身份证号不能为空")]),
     ("roster", {"id_number": wrong_check(KEYS["roster"][2])},
      [("id_number", "id_number_valid", "error", f"校验位错误（应为 {KEYS['roster'][2][17]}）")]),
-    ("roster", {"id_number": person_id("19490230", 3)}, [("id_number", "id_number_valid", "error", "出生日期")]),
+    ("roster", {"id_number": person_id(3, born="19490230")}, [("id_number", "id_number_valid", "error", "出生日期")]),
     ("roster", {"id_number": KEYS["roster"][2][:17]}, [("id_number", "id_number_valid", "error", "应为18位，实为17位")]),
     ("roster", {"id_number": 1.40302197003043e17}, [("id_number", "id_stored_as_number", "error", "末尾数字已丢失")]),
     ("roster", {"name": ""}, [("name", "required", "error", "姓名不能为空")]),
@@ -235,8 +235,8 @@ def test_communities_checked_when_configured(dataset):
 # (dataset, cells, field, masked value shown)
 MASK_CASES = [
     ("roster", {"id_number": wrong_check(LI_SI)}, "id_number", LI_SI[:6] + "*" * 8 + wrong_check(LI_SI)[-4:]),
-    ("roster", {"id_number": person_id("19490230", 9)}, "id_number", person_id("19490230", 9)[:6] + "********"
-     + person_id("19490230", 9)[-4:]),
+    ("roster", {"id_number": person_id(9, born="19490230")}, "id_number", person_id(9, born="19490230")[:6] + "********"
+     + person_id(9, born="19490230")[-4:]),
     ("roster", {"phone": "1381234567"}, "phone", "138***4567"),
     ("roster", {"phone": 1381234567.0}, "phone", "138***4567"),
     ("wishes", {"wisher_phone": "0353-202123"}, "wisher_phone", "035****2123"),

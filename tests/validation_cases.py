@@ -22,9 +22,11 @@ def check_char(first17: str) -> str:
     return "10X98765432"[total % 11]
 
 
-def person_id(born: str = "19800101", seq: int = 1, male: bool = True, region: str = "140302") -> str:
-    """A made-up 18-character ID number with a correct check character."""
-    order = seq * 10 % 1000 + (1 if male else 0)  # the 17th digit's parity codes the gender
+def person_id(n: int, *, born: str = "19800101", male: bool = True, region: str = "140302") -> str:
+    """THE test helper for ID numbers: a made-up 18-character number with a correct check character
+    (computed here, independently of schemas.checks). ``n`` (0-499) makes it unique among people
+    born the same day; the 17th digit's parity codes the gender."""
+    order = (n % 500) * 2 + (1 if male else 0)
     first17 = f"{region}{born}{order:03d}"
     return first17 + check_char(first17)
 
@@ -34,8 +36,8 @@ def wrong_check(number: str) -> str:
     return number[:17] + next(c for c in "0123456789X" if c != number[17])
 
 
-ZHANG_SAN = person_id("19800101", 1, male=True)
-LI_SI = person_id("19850615", 2, male=False)
+ZHANG_SAN = person_id(1, born="19800101", male=True)
+LI_SI = person_id(2, born="19850615", male=False)
 
 GOOD = {
     "roster": {
@@ -56,7 +58,7 @@ GOOD = {
     },
 }
 # the keys of the first rows of a table, one each
-KEYS = {"roster": [ZHANG_SAN, LI_SI, person_id("19700304", 3), person_id("19900909", 4, male=False)],
+KEYS = {"roster": [ZHANG_SAN, LI_SI, person_id(3, born="19700304"), person_id(4, born="19900909", male=False)],
         "wishes": ["XY-001", "XY-002", "XY-003", "XY-004"],
         "posts": ["GW-001", "GW-002", "GW-003", "GW-004"]}
 

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from schemas.checks import ID_CODES, id_check_char
+from schemas.checks import ID_CODES, made_up_id
 
 # (pinyin slug, street, district, communities named in the seed); the first four cover
 # both named streets and all three districts, so even the smallest demo shows them all
@@ -58,12 +58,6 @@ EMPLOYERS = (
 PARTY_ORG_ENDINGS = ("党支部", "机关党支部", "第一党支部", "第二党支部", "党总支")
 
 
-def make_id(region: str, born: date, seq: int) -> str:
-    """An 18-digit ID number: region, birth date, sequence (odd = 男), check character."""
-    first17 = f"{region}{born:%Y%m%d}{seq:03d}"
-    return first17 + id_check_char(first17)
-
-
 def full_width(text: str) -> str:
     """ASCII digits and letters as their full-width forms (what some IMEs type)."""
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
@@ -97,7 +91,7 @@ class People:
         while True:
             born = date(1965, 1, 1) + timedelta(days=rng.randrange(36 * 365))
             seq = rng.randrange(0, 999, 2) + (gender == "男")
-            value = make_id(rng.choice(REGIONS), born, seq)
+            value = made_up_id(rng.choice(REGIONS), born, seq)
             if value[-1] in checks and value not in self.used_ids:
                 self.used_ids.add(value)
                 return value

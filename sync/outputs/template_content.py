@@ -13,11 +13,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas import DATASETS, Dataset
-from sync.demo.people import make_id
+from schemas.checks import made_up_id
 from sync.check.table import EXAMPLE_MARK
 
 EXAMPLE_COMMUNITY = "德胜街社区"
-EXAMPLE_PERSON = {"name": "张三", "id_number": make_id("140302", date(1985, 3, 12), 123),  # seq odd: 男
+EXAMPLE_PERSON = {"name": "张三", "id_number": made_up_id("140302", date(1985, 3, 12), 123),  # seq odd: 男
                   "gender": "男", "phone": "13912345678", "employer": "阳泉市第一中学"}
 GENERAL_NOTES = (
     "一、每种台账一个工作表，第2行是表头：请勿修改、删除或调换列名。需要记录其他信息时，可在最右侧加列，该列不会被读取。",

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, update
 
 from jobs.mail import SendFailed, Transport, as_bytes
 from sync.store.models import deliveries
-from sync.registry import now
+from sync.store.models import now
 
 MAX_ATTEMPTS = 5  # a report older than a few runs is outdated: retrying it forever helps nobody
 

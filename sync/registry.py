@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from sync.store.models import sources
+from sync.store.models import now, sources
 
 EDITABLE = ("street", "district", "kind", "path", "spreadsheet", "credentials", "api_endpoint", "sheets",
             "communities", "schedule", "recipients", "notify_on", "writeback", "enabled")
@@ -38,10 +38,6 @@ class Source:
 
 
 _COLUMNS = [f.name for f in fields(Source)]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _row(values: dict[str, Any]) -> dict[str, Any]:

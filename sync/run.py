@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, select, update
@@ -25,7 +24,8 @@ from sync.sources.kinds import kind_of
 from sync.check.issues import Issue
 from sync.store.locks import source_lock
 from sync.store.models import issues, sheets, sources, sync_runs
-from sync.registry import Source, now
+from sync.registry import Source
+from sync.store.models import now
 
 # The validation and mirror modules (pandas, pandera, the schemas) are imported where a
 # changed source needs them: an unchanged source costs a hash and two small transactions.

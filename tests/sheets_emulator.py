@@ -25,9 +25,10 @@ import socket
 import struct
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable, Mapping
+from typing import Any
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qs, unquote
 
 from google.auth import jwt
@@ -142,7 +143,7 @@ class SheetsEmulator:
             self._touch(book)
 
     def _touch(self, book: Spreadsheet) -> None:
-        book.modified = max(datetime.now(timezone.utc), book.modified + timedelta(milliseconds=1))
+        book.modified = max(datetime.now(UTC), book.modified + timedelta(milliseconds=1))
 
     # ---- faults and the request log ------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
@@ -37,7 +37,7 @@ class Spreadsheet:
     sheets: list[Sheet]
     time_zone: str = "Asia/Shanghai"
     notes: dict[tuple[str, str], str] = field(default_factory=dict)  # (sheet title, A1) → text
-    modified: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    modified: datetime = field(default_factory=lambda: datetime.now(UTC))
     role: str | None = "writer"  # what the service account may do: writer, reader, None
 
     def sheet(self, title: str) -> Sheet:

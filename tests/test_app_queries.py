@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from sync.store.db import make_engine
 from sync.queries import overview, quality, records, wishes
 from sync.queries.scope import masked_phones
 from sync.service import open_mirror, sync_sources

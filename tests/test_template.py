@@ -106,7 +106,7 @@ def test_every_enum_and_the_communities_are_dropdowns(tmp_path, communities):
     book = load_workbook(path)
     for dataset, d in DATASETS.items():
         sheet = book[SHEET_TITLES[dataset]]
-        for name, meta in d.fields.items():
+        for name, _meta in d.fields.items():
             validation = _validation(sheet, _column(dataset, name))
             wanted = communities if name == "community" and communities else list(d.choices(name))
             if wanted:
@@ -154,7 +154,7 @@ def test_headers_are_canonical_frozen_styled_and_commented():
         sheet = book[SHEET_TITLES[dataset]]
         assert sheet.freeze_panes == f"A{EXAMPLE_ROW}"
         assert sheet["A1"].value == f"上站街道{d.title}"
-        for cell, (name, meta) in zip(sheet[HEADER_ROW], d.fields.items()):
+        for cell, (_name, meta) in zip(sheet[HEADER_ROW], d.fields.items()):
             assert cell.value == meta.header and cell.font.bold
             assert meta.rule in cell.comment.text
             assert sheet.column_dimensions[cell.column_letter].width >= 10

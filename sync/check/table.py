@@ -116,7 +116,7 @@ def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]
             also = f"（也可写作：{'、'.join(meta.aliases)}）" if meta.aliases else ""
             table.issues.append(sheet_issue(grid, ERROR, "missing_column",
                                             f"缺少必填列“{meta.header}”{also}", column=meta.header, name=name))
-    for j, text in match.unknown.items():
+    for text in match.unknown.values():
         table.issues.append(sheet_issue(grid, INFO, "unknown_column",
                                         f"“{text}”列不属于{d.title}，已忽略", column=text))
     for j in match.blank:

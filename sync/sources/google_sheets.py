@@ -10,7 +10,8 @@ Network, retries and error messages live in `sync.sources.google_http`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from gspread.utils import absolute_range_name
 

@@ -8,10 +8,17 @@ a keyed lookup hash for matching, and the masked form for display.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, Index, Integer, LargeBinary, MetaData,
                         String, Table, Text, UniqueConstraint, false, true)
+
+
+def now() -> datetime:
+    """The time every timestamp of the mirror is written in (UTC; pages and reports show Beijing time)."""
+    return datetime.now(UTC)
+
 
 # ``metadata``, ``roster``, ``wishes``, ``posts`` and ``DATA_TABLES`` are built on first use
 # (see __getattr__ below): the data tables come from the schemas, which import pandera and

@@ -14,8 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sync.store.models import users
-from sync.registry import now
+from sync.store.models import now, users
 from sync.settings import setting
 
 ROLES = {"admin": "管理员", "supervisor": "督导（只读）", "staff": "街道工作人员"}

@@ -74,14 +74,19 @@ def _describe(outgoing) -> str:
 
 
 def _dry_run(mirror, names: list[str] | None) -> None:
+    from jobs.channels import describe
     from jobs.deliveries import pending_retries
     from jobs.reports import plan_reports
+    from sync.store.channels import list_channels
 
     plan = plan_reports(mirror, names)
     retries = pending_retries(mirror.engine)
-    click.echo(f"演练：将发送 {len(plan.outgoing)} 封报告、重试 {len(retries)} 封失败邮件（不发送、不记录）\n")
+    robots = {c.name: c for c in list_channels(mirror.engine, mirror.vault)}
+    mails = sum(o.channel is None for o in plan.outgoing)
+    click.echo(f"演练：将发送 {mails} 封报告邮件、{len(plan.outgoing) - mails} 条群机器人消息，"
+               f"重试 {len(retries)} 条失败的发送（不发送、不记录）\n")
     for outgoing in plan.outgoing:
-        click.echo(_describe(outgoing))
+        click.echo(_describe(outgoing) if outgoing.channel is None else describe(outgoing, robots.get(outgoing.channel)))
     for d in retries:
         click.echo(f"待重试：#{d.id} {d.subject} → {d.to}（已尝试 {d.attempts} 次：{d.error}）")
     for note in plan.skipped:
@@ -91,11 +96,11 @@ def _dry_run(mirror, names: list[str] | None) -> None:
 STATUS_WORDS = {"sent": "已发送", "outbox": "已写入发件箱", "failed": "失败"}
 
 
-@main.command(help="立即发送校验报告：先重试上次失败的邮件，再给各街道发报告、给督导发全市汇总。")
+@main.command(help="立即发送校验报告：先重试上次失败的发送，再给各街道发报告、给督导发全市汇总（邮件和群机器人）。")
 @config_options
 @click.option("--source", "names", multiple=True,
               help="只发送这个数据源所在街道的报告（可重复）；指定后不发全市汇总。")
-@click.option("--dry-run", is_flag=True, help="只显示将要发送的邮件，不发送、不记录。")
+@click.option("--dry-run", is_flag=True, help="只显示将要发送的邮件和群机器人消息，不发送、不记录。")
 def report(config_file: str | None, db_url: str | None, names: tuple[str, ...], dry_run: bool) -> None:
     from jobs.reports import send_reports
     from sync.registry import list_sources
@@ -120,7 +125,10 @@ def report(config_file: str | None, db_url: str | None, names: tuple[str, ...], 
     for note in outcome.skipped:
         click.echo(f"跳过：{note}")
     if outcome.failed:
-        fail(f"{len(outcome.failed)} 封邮件发送失败：{outcome.failed[0].error}。失败的邮件已记录，下次发送报告时自动重试", 1)
+        mails = sum(d.channel is None for d in outcome.failed)
+        counts = [f"{mails} 封邮件"] * bool(mails) + [f"{len(outcome.failed) - mails} 条群机器人消息"] * bool(
+            len(outcome.failed) - mails)
+        fail(f"{'、'.join(counts)}发送失败：{outcome.failed[0].error}。已记录，下次发送报告时自动重试", 1)
 
 
 @main.command(help="生成批注工作簿：复制数据源的工作簿，把有错误的单元格标红、有警告的标黄并附批注（原文件不改动）。")

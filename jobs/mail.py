@@ -71,8 +71,9 @@ class Attachment:
 
 
 def compose(sender: str, to: list[str], subject: str, text: str, html: str,
-            attachments: Sequence[Attachment] = ()) -> EmailMessage:
-    """A multipart message: plain text, HTML alternative, attachments; headers built by ``email``."""
+            attachments: Sequence[Attachment] = (), inline: Sequence[tuple[str, Attachment]] = ()) -> EmailMessage:
+    """A multipart message: plain text, HTML alternative (with ``inline`` images, by Content-ID), attachments;
+    headers built by ``email``."""
     msg = EmailMessage(policy=default)
     msg["From"] = header_text(sender)
     msg["To"] = ", ".join(header_text(a) for a in to)
@@ -83,6 +84,9 @@ def compose(sender: str, to: list[str], subject: str, text: str, html: str,
     msg["Message-ID"] = f"<taizhang.{secrets.token_urlsafe(16)}@{domain}>"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    for cid, image in inline:  # the HTML shows it as <img src="cid:...">
+        msg.get_payload()[-1].add_related(image.data, maintype=image.maintype, subtype=image.subtype,
+                                          cid=f"<{cid}>", filename=header_text(image.filename))
     for a in attachments:
         msg.add_attachment(a.data, maintype=a.maintype, subtype=a.subtype, filename=header_text(a.filename))
     return msg

@@ -20,6 +20,7 @@ from schemas import DATASETS
 from sync.store.models import deliveries, issues, sheets, sync_runs
 from sync.check.privacy import mask, mask_id, mask_phone
 from sync.registry import Source, list_sources
+from sync.terms import RUN_STATUS_WORDS
 
 ID_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 MOBILE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
@@ -72,9 +73,18 @@ class StreetData:
     def count(self, severity: str) -> int:
         return sum(i["severity"] == severity for i in self.issues)
 
+    def stale(self, before: datetime) -> list[str]:
+        """Worksheets whose content last changed before ``before``."""
+        return [s["sheet"] for s in self.sheets if s["changed_at"] and s["changed_at"] < before]
+
     @property
     def failed_sources(self) -> list[str]:
         return [name for name, run in self.runs.items() if run["status"] in ("failed", "held")]
+
+    def problems(self) -> list[str]:
+        """Each source whose last sync failed or was held, with the reason."""
+        return [f"{name}：{RUN_STATUS_WORDS[self.runs[name]['status']]}，{self.runs[name]['message']}"
+                for name in self.failed_sources]
 
     def datasets(self) -> list[dict[str, Any]]:
         """Per dataset: rows read, rows without errors, errors, warnings."""

@@ -1,7 +1,8 @@
-"""Validation reports: one mail per street to its sources' recipients, a digest to supervisors.
+"""Validation reports: one mail per street to its sources' recipients, a digest to supervisors, and
+the same reports, short, to the streets' and the city's group robots (WeCom, DingTalk, Feishu).
 
 The street mail names every cell to fix (the first LIST_LIMIT in the body, all of them in
-the attached workbook); the digest gives supervisors the picture across streets.
+the attached workbook); the digest gives supervisors the picture across streets, with a chart.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from jobs.deliveries import Delivery, Outgoing, deliver, retry_failed
+import requests
+
+from jobs.channels import robot_messages
+from jobs.channels.brief import digest_brief, quality_link, street_brief
+from jobs.channels.delivery import RobotPolicy, robot_transports
+from jobs.chart import ChartUnavailable, digest_chart, street_rates
+from jobs.deliveries import Delivery, Outgoing, RobotOutgoing, deliver, retry_failed
 from jobs.mail import Attachment, clean_addresses, compose, open_transport, sender_of
 from jobs.report_data import StreetData, aware, changed_since, last_report_at, streets
 from sync.terms import RUN_STATUS_WORDS, TIMEZONE
 from sync.outputs.exports import ISSUE_COLUMNS, issue_rows, issues_workbook, rows_to_xlsx
 from sync.service import Mirror
+from sync.store.channels import Channel, list_channels
 
 LIST_LIMIT = 200  # a mail listing thousands of cells is not read; the attachment has them all
 DEFAULT_STALE_DAYS = 30
@@ -50,10 +58,10 @@ def street_subject(data: StreetData, day: date) -> str:
     return f"【台账通】{data.street} 台账校验报告 {day:%Y-%m-%d}：{found}{failed}"
 
 
-def skip_reason(mirror: Mirror, data: StreetData) -> str | None:
+def skip_reason(mirror: Mirror, data: StreetData, robots: bool = False) -> str | None:
     """Why this street gets no report now (None: it gets one), by its sources' ``notify_on``."""
-    if not data.recipients:
-        return "未设置收件人"
+    if not data.recipients and not robots:
+        return "未设置收件人或群机器人"
     changed = None
     for source in data.sources:
         mode = source.notify_on or "issues"
@@ -96,52 +104,78 @@ def digest_rows(all_streets: list[StreetData], now: datetime, stale_days: int) -
                      "rows": sum(c["rows"] for c in counts), "valid_rows": sum(c["valid_rows"] for c in counts),
                      "errors": data.count("error"), "warnings": data.count("warning"),
                      "last_ok": max(last_ok) if last_ok else None,
-                     "stale": [s["sheet"] for s in data.sheets if s["changed_at"] and s["changed_at"] < stale_before],
-                     "problems": [f"{name}：{RUN_STATUS_WORDS[data.runs[name]['status']]}，{data.runs[name]['message']}"
-                                  for name in data.failed_sources]})
+                     "stale": data.stale(stale_before),
+                     "problems": data.problems()})
     return rows
 
 
-def digest_message(all_streets: list[StreetData], supervisors: list[str], sender: str, now: datetime,
-                   stale_days: int) -> Outgoing:
-    rows = digest_rows(all_streets, now, stale_days)
+CHART_CID = "taizhang-digest-chart"
+
+
+def digest_message(all_streets: list[StreetData], rows: list[dict[str, Any]], supervisors: list[str], sender: str,
+                   now: datetime, stale_days: int, chart: bytes | None = None) -> Outgoing:
     totals = {k: sum(r[k] for r in rows) for k in ("rows", "valid_rows", "errors", "warnings")}
-    text, html = render("digest", rows=rows, totals=totals, now=now, stale_days=stale_days)
+    text, html = render("digest", rows=rows, totals=totals, now=now, stale_days=stale_days,
+                        chart=CHART_CID if chart else None)
     table = [[r["district"], r["street"], r["sources"], r["rows"], r["valid_rows"], r["errors"], r["warnings"],
               _when(r["last_ok"]), "、".join(r["stale"]), "；".join(r["problems"])] for r in rows]
     workbook = rows_to_xlsx({"街道汇总": (DIGEST_COLUMNS, table),
                              "问题清单": ([t for _k, t in ISSUE_COLUMNS], issue_rows(i for s in all_streets for i in s.issues))})
     subject = (f"【台账通】全市台账校验汇总 {now:%Y-%m-%d}：{len(rows)} 个街道，"
                f"错误 {totals['errors']} 处，警告 {totals['warnings']} 处")
+    inline = [(CHART_CID, Attachment("各街道台账校验与微心愿进展.png", chart, "image", "png"))] if chart else []
     return Outgoing("digest", None, compose(sender, supervisors, subject, text, html,
-                                            [Attachment(f"台账问题清单_全市_{now:%Y-%m-%d}.xlsx", workbook)]))
+                                            [Attachment(f"台账问题清单_全市_{now:%Y-%m-%d}.xlsx", workbook)], inline))
 
 
 @dataclass
 class ReportPlan:
-    outgoing: list[Outgoing] = field(default_factory=list)
+    outgoing: list[Outgoing | RobotOutgoing] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "street: reason"
+
+
+def _plan_digest(mirror: Mirror, plan: ReportPlan, all_streets: list[StreetData], robots: list[Channel],
+                 sender: str, now: datetime, stale: int) -> None:
+    to = clean_addresses(mirror.config.reports.get("supervisors"))
+    robots = [c for c in robots if c.digest]
+    if not to and not robots:
+        plan.skipped.append("全市汇总：[reports] 未设置 supervisors，也没有 digest = true 的群机器人")
+        return
+    rows, rates = digest_rows(all_streets, now, stale), street_rates(mirror.engine)
+    try:
+        chart = digest_chart(rows, rates)
+    except ChartUnavailable as exc:
+        chart = None
+        plan.skipped.append(f"全市汇总图：{exc}")
+    if to:
+        plan.outgoing.append(digest_message(all_streets, rows, to, sender, now, stale, chart))
+    brief = digest_brief(rows, rates, now, quality_link(mirror.config.app),
+                         "各街道汇总图见全市汇总邮件" if chart and to else None)
+    for channel in robots:
+        plan.outgoing += robot_messages(channel, brief, chart)
 
 
 def plan_reports(mirror: Mirror, names: list[str] | None = None, now: datetime | None = None) -> ReportPlan:
     """The messages a report run sends now; with ``names`` only those sources' streets, no digest."""
     now = now or datetime.now(TIMEZONE)
     sender = sender_of(mirror.config.smtp)
+    stale = int(mirror.config.reports.get("stale_days", DEFAULT_STALE_DAYS))
+    robots = list_channels(mirror.engine, mirror.vault, enabled_only=True)
     plan = ReportPlan()
     all_streets = streets(mirror.engine, names)
     for data in all_streets:
-        reason = skip_reason(mirror, data)
+        street_robots = [c for c in robots if data.street in c.streets]
+        reason = skip_reason(mirror, data, bool(street_robots))
         if reason:
             plan.skipped.append(f"{data.street}：{reason}")
-        else:
+            continue
+        if data.recipients:
             plan.outgoing.append(street_message(data, sender, now))
+        brief = street_brief(data, now, stale, quality_link(mirror.config.app))
+        for channel in street_robots:
+            plan.outgoing += robot_messages(channel, brief)
     if names is None:
-        to = clean_addresses(mirror.config.reports.get("supervisors"))
-        if to:
-            stale = int(mirror.config.reports.get("stale_days", DEFAULT_STALE_DAYS))
-            plan.outgoing.append(digest_message(all_streets, to, sender, now, stale))
-        else:
-            plan.skipped.append("全市汇总：[reports] 未设置 supervisors")
+        _plan_digest(mirror, plan, all_streets, robots, sender, now, stale)
     return plan
 
 
@@ -156,17 +190,20 @@ class ReportOutcome:
 
     def summary(self) -> str:
         count = {s: sum(d.status == s for d in self.deliveries) for s in ("sent", "outbox", "failed")}
-        return (f"已发送 {count['sent']} 封，写入发件箱 {count['outbox']} 封，失败 {count['failed']} 封"
+        return (f"已发送 {count['sent']} 条，写入发件箱 {count['outbox']} 封，失败 {count['failed']} 条"
                 + (f"；跳过：{'；'.join(self.skipped)}" if self.skipped else ""))
 
 
-def send_reports(mirror: Mirror, names: list[str] | None = None) -> ReportOutcome:
-    """Retry earlier failures, then send this run's reports; every attempt is recorded."""
-    transport = open_transport(mirror.config.smtp)
-    try:
-        done = retry_failed(mirror.engine, transport)
-        plan = plan_reports(mirror, names)
-        done += deliver(mirror.engine, transport, plan.outgoing)
-    finally:
-        transport.close()
+def send_reports(mirror: Mirror, names: list[str] | None = None, policy: RobotPolicy = RobotPolicy()) -> ReportOutcome:
+    """Retry earlier failures, then send this run's reports (mail and robots); every attempt is recorded."""
+    mail = open_transport(mirror.config.smtp)
+    with requests.Session() as session:
+        transports = {None: mail, **robot_transports(list_channels(mirror.engine, mirror.vault, enabled_only=True),
+                                                     mirror.vault, policy, session)}
+        try:
+            done = retry_failed(mirror.engine, transports)
+            plan = plan_reports(mirror, names)
+            done += deliver(mirror.engine, transports, plan.outgoing)
+        finally:
+            mail.close()
     return ReportOutcome(done, plan.skipped)

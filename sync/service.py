@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from sync.config import Config, load_config
+from sync.store.channels import provision_channels
 from sync.store.crypto import Vault, load_master_key
 from sync.store.db import make_engine, upgrade
 from sync.registry import list_sources, provision_sources
@@ -24,12 +25,14 @@ class Mirror:
 
 
 def open_mirror(config_file: str | None = None, db_url: str | None = None) -> Mirror:
-    """Load the configuration, upgrade the database and provision the declared sources."""
+    """Load the configuration, upgrade the database and provision the declared sources and robots."""
     config = load_config(config_file, db_url)
     engine = make_engine(config.database_url)
     upgrade(engine)
     provision_sources(engine, config.sources)
-    return Mirror(config, engine, Vault(load_master_key()))
+    vault = Vault(load_master_key())
+    provision_channels(engine, vault, config.channels)
+    return Mirror(config, engine, vault)
 
 
 class UnknownSource(LookupError):

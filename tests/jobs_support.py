@@ -126,6 +126,8 @@ def everything_readable(raw: bytes) -> str:
         if part.is_multipart():
             continue
         content = part.get_content()
+        if part.get_content_type() == "image/png":
+            continue  # the digest's chart: pixels, no text
         if isinstance(content, bytes):
             with zipfile.ZipFile(io.BytesIO(content)) as z:
                 texts += [z.read(n).decode("utf-8", errors="replace") for n in z.namelist()]
@@ -143,16 +145,21 @@ class Street:
     book: Path
     config: Path
     source: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # [reports], [smtp]
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # [reports], [smtp], [app]
+    channels: list[dict[str, Any]] = field(default_factory=list)  # [[channels]]
     mirrors: list[Mirror] = field(default_factory=list)
 
     def configure(self, smtp: dict[str, Any] | None = None, reports: dict[str, Any] | None = None,
+                  app: dict[str, Any] | None = None, channels: list[dict[str, Any]] | None = None,
                   **source: Any) -> None:
         """Rewrite the config: the given tables replace their predecessors, source keys are merged."""
         self.source.update(source)
-        self.tables.update({k: v for k, v in (("reports", reports), ("smtp", smtp)) if v is not None})
+        self.tables.update({k: v for k, v in (("reports", reports), ("smtp", smtp), ("app", app)) if v is not None})
+        self.channels = self.channels if channels is None else channels
         extra = "".join(f"\n[{name}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in table.items())
                         for name, table in self.tables.items() if table)
+        extra += "".join("\n[[channels]]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in c.items())
+                         for c in self.channels)
         write_config(self.config, self.db_url, [self.source], extra)
 
     def mirror(self) -> Mirror:
@@ -162,9 +169,10 @@ class Street:
     def sync(self):
         return sync_sources(self.mirror(), force=True)[0]
 
-    def send(self, names: list[str] | None = None):
+    def send(self, names: list[str] | None = None, **policy: Any):
+        from jobs.channels.delivery import RobotPolicy
         from jobs.reports import send_reports
-        return send_reports(self.mirror(), names)
+        return send_reports(self.mirror(), names, RobotPolicy(**policy))
 
     def close(self) -> None:
         for m in self.mirrors:

@@ -34,6 +34,8 @@ from sync.outputs.template import SHEET_TITLES, column_width
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATABASE_URL = "sqlite:///data/taizhang.db"
 SCHEDULE = "*/30 * * * *"
+ROBOT_KINDS = ("wecom", "dingtalk", "feishu")  # the demo's street robots take turns, so each kind shows
+APP_URL = "http://localhost:8501"
 DEFAULT_SCALE = 0.01  # the committed demo: 4 streets, a few hundred rows
 DEFAULT_SEED = 2020
 CITY_ROWS = {"roster": 36_000, "wishes": 35_000, "posts": 2_000}  # the seed report's city
@@ -207,5 +209,14 @@ def write_sources_toml(files: list[StreetFile], path: Path, root: Path = REPO_RO
                   f"district = {text(f.district)}", 'kind = "excel"', f"path = {text(where.as_posix())}",
                   f"communities = {text(list(f.communities))}", f"schedule = {text(SCHEDULE)}",
                   f"recipients = {text([f'{f.name}@example.org'])}"]
+    lines += ["", "[app]", f"base_url = {text(APP_URL)}  # links in the group robots' messages"]
+    for n, f in enumerate(files):  # webhooks from the environment: the demo posts nowhere until they are set
+        kind, env = ROBOT_KINDS[n % len(ROBOT_KINDS)], f"TAIZHANG_DEMO_{f.name.upper()}"
+        lines += ["", "[[channels]]", f"name = {text(f.street + '工作群')}", f"kind = {text(kind)}",
+                  f"webhook = {text(f'env:{env}_WEBHOOK')}"]
+        lines += [f"secret = {text(f'env:{env}_SECRET')}"] if kind != "wecom" else []
+        lines += [f"streets = {text([f.street])}"]
+    lines += ["", "[[channels]]", f"name = {text('全市督导群')}", 'kind = "wecom"',
+              f"webhook = {text('env:TAIZHANG_DEMO_CITY_WEBHOOK')}", "digest = true"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -210,9 +210,25 @@ deliveries = Table(
     Column("status", String(20), nullable=False),  # sent | failed | outbox
     Column("error", Text),
     Column("attempts", Integer, nullable=False, server_default="1"),
-    Column("message", LargeBinary),  # the whole RFC 5322 message, to retry a failed delivery as it was
+    Column("message", LargeBinary),  # the whole RFC 5322 message (a robot's: its JSON body), to retry as it was
+    Column("channel", String(100)),  # the group robot's name; NULL: e-mail
     _ts("created_at", nullable=False),
     _ts("sent_at"),
+)
+
+channels = Table(
+    "channels", _metadata,  # group robots (WeCom, DingTalk, Feishu): provisioned from TOML, edited in the app
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),  # wecom | dingtalk | feishu
+    Column("webhook", Text, nullable=False),  # "env:NAME", or the URL encrypted (Fernet): a secret
+    Column("secret", Text),  # the signing secret, the same way; NULL: unsigned robot
+    Column("streets", JSON),  # the streets whose report goes to this robot
+    Column("digest", Boolean, nullable=False, server_default=false()),  # the city digest too
+    Column("mobiles", Text),  # phones to @, a JSON list encrypted (personal data)
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    _ts("created_at"),
+    _ts("updated_at"),
 )
 
 leases = Table(

@@ -4,13 +4,13 @@ for the documented rate-limit replies, and errors that never carry a secret.
 WeCom and DingTalk allow each robot 20 messages a minute (DingTalk then throttles it for ten
 minutes), Feishu 100 a minute and 5 a second: one bucket of 20 a minute per robot keeps under all
 three. A message waits for a token (up to ``max_wait``) rather than being refused. The bucket lives
-in this process; when another process has spent the robot's quota the platform says so (WeCom
+in this process, across report runs; when another process has spent the robot's quota the platform says so (WeCom
 45009, Feishu 11232), and the message waits and is tried again, with capped exponential backoff and
 jitter; DingTalk's 130101 means ten minutes of silence, so that message is recorded as failed and
 the next report run sends it again, as stored.
 
 The webhook URL (it holds the robot's key) and the signing secret appear in no error and no log
-line: a connection error names the host only.
+line: a connection error names the host only, and urllib3's request lines (DEBUG) are silenced.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from sync.store.channels import Channel, ChannelUnresolved, reveal
 from sync.store.crypto import Vault
 
 log = logging.getLogger("taizhang.robots")
+# urllib3 logs every request line at DEBUG, query string and all: a robot's URL is its key
+logging.getLogger("urllib3.connectionpool").setLevel(max(logging.INFO, logging.getLogger("urllib3.connectionpool").level))
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,17 @@ class TokenBucket:
             self.tokens = min(self.tokens, 0.0)
 
 
+_BUCKETS: dict[tuple[str, int, float], TokenBucket] = {}
+_BUCKETS_LOCK = threading.Lock()
+
+
+def bucket_for(name: str, policy: RobotPolicy) -> TokenBucket:
+    """The robot's bucket in this process, shared by every report run (the worker's, the CLI's)."""
+    with _BUCKETS_LOCK:
+        return _BUCKETS.setdefault((name, policy.per_minute, policy.window),
+                                   TokenBucket(policy.per_minute, policy.window))
+
+
 class RobotTransport:
     """One robot as a ``jobs.mail.Transport``: ``send`` posts a stored body, signed now."""
 
@@ -83,7 +96,7 @@ class RobotTransport:
     def __init__(self, channel: Channel, vault: Vault, policy: RobotPolicy, session: requests.Session):
         self.channel, self.vault, self.policy, self.session = channel, vault, policy, session
         self.platform = PLATFORMS[channel.kind]
-        self.bucket = TokenBucket(policy.per_minute, policy.window)
+        self.bucket = bucket_for(channel.name, policy)
 
     def _post(self, body: dict) -> Reply:
         try:

@@ -4,11 +4,13 @@ import json
 
 import streamlit as st
 
+from pages.channel_form import robots_input, robots_manager
 from pages.common import cached, get_mirror, local_time, require_user, template_download, zh
 from pages.source_form import location_input, mapping_input, schedule_input, settings_input, show_preview
 from sync.sources.grid import SourceUnreadable
 from sync.queries import quality
 from sync.registry import get_source, save_source
+from sync.store.channels import assign_street
 from sync.source_setup import SourceInvalid, check_values, preview, split_list
 
 NEW = "（新建数据源）"
@@ -33,6 +35,7 @@ communities = split_list(st.text_area("社区（每行一个；填写后会核�
 values = {"district": district, "street": street, "communities": communities or None,
           **location_input(name, source), "schedule": schedule_input(source.schedule if source else None),
           **settings_input(source)}
+robots = robots_input(mirror, street)
 key = json.dumps([name, values["kind"], values["path"], values["spreadsheet"], values["credentials"]])
 if st.button("测试连接并预览校验"):
     try:
@@ -54,8 +57,11 @@ if st.button("保存", type="primary", disabled=source is None and current is No
     except SourceInvalid as exc:
         st.error(str(exc))
     else:
+        if robots is not None:
+            assign_street(mirror.engine, mirror.vault, street, robots)
         st.cache_data.clear()
         st.success(f"已保存数据源“{name}”。可在“同步记录”中立即同步。")
+robots_manager(mirror, sorted(set(health["street"])), {c["name"] for c in mirror.config.channels})
 st.divider()
 st.caption("新建台账时，可把空白模板发给街道：模板由校验规则生成，带下拉选项和填写说明。")
 template_download(user)

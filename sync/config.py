@@ -64,9 +64,9 @@ def _check_source(i: int, source: dict[str, Any]) -> dict[str, Any]:
     return source
 
 
-def _check_channel(i: int, channel: dict[str, Any]) -> dict[str, Any]:
-    """One ``[[channels]]`` group robot. Messages never quote the webhook or the secret: both are secrets."""
-    where = f"配置文件第{i + 1}个 [[channels]]"
+def check_channel(channel: dict[str, Any], where: str = "群机器人") -> dict[str, Any]:
+    """One group robot (a ``[[channels]]`` table, or the app's form). Messages never quote the webhook
+    or the secret: both are secrets."""
     for key in ("name", "kind", "webhook"):
         if not channel.get(key) or not isinstance(channel[key], str):
             raise ConfigError(f"{where} 缺少 {key}")
@@ -107,7 +107,7 @@ def load_config(explicit: str | Path | None = None, db_url: str | None = None) -
     names = [s["name"] for s in sources]
     if len(set(names)) != len(names):
         raise ConfigError(f"配置文件中数据源名称重复：{path}")
-    channels = [_check_channel(i, c) for i, c in enumerate(data.get("channels", []))]
+    channels = [check_channel(c, f"配置文件第{i + 1}个 [[channels]]") for i, c in enumerate(data.get("channels", []))]
     if len({c["name"] for c in channels}) != len(channels):
         raise ConfigError(f"配置文件中群机器人名称重复：{path}")
     base_url = data.get("app", {}).get("base_url")

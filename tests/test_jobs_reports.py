@@ -264,3 +264,14 @@ def test_notify_on_changes_reports_only_after_something_changed(tmp_path, db_url
     street.sync()
     assert _street_kinds(street.send()) == ["street"]
     street.close()
+
+
+def test_digest_mail_shows_the_chart_inline(street):
+    with smtp_server() as inbox:
+        street.configure(smtp=smtp_to(inbox.port))
+        street.send()
+    digest = {m["To"]: m for m in inbox.messages()}["boss@city.example.org"]
+    assert 'src="cid:taizhang-digest-chart"' in digest.get_body(("html",)).get_content()
+    [chart] = [p for p in digest.walk() if p.get_content_type() == "image/png"]
+    assert chart["Content-ID"] == "<taizhang-digest-chart>" and chart.get_content().startswith(b"\x89PNG")
+    assert "见邮件中的图表" in digest.get_body(("plain",)).get_content()

@@ -7,6 +7,8 @@ import base64
 import hashlib
 import json
 import logging
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -255,3 +257,17 @@ def test_dry_run_prints_each_robot_message_and_sends_nothing(tmp_path, street, r
     assert "报到名册 D8 【联系电话】" in result.output
     assert not any(s in result.output for s in SECRETS)
     assert robots.exchanges == [] and robot_rows(street) == []
+
+
+def test_demo_dry_run_prints_one_message_per_street_robot_and_the_digest(tmp_path, monkeypatch):
+    from sync.cli import main as sync_main
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])  # the demo's paths are relative to the repository
+    db = ["--config", "data/demo/taizhang.toml", "--db", f"sqlite:///{tmp_path / 'demo.db'}"]
+    assert CliRunner().invoke(sync_main, ["run", *db]).exit_code == 0
+    result = CliRunner().invoke(main, ["report", *db, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert re.findall(r"^群机器人：(.+)$", result.output, re.M) == [
+        "企业微信群机器人“上站街道工作群”", "钉钉群机器人“下站街道工作群”", "飞书群机器人“桃林街道工作群”",
+        "企业微信群机器人“河坡街道工作群”", "企业微信群机器人“全市督导群”", "企业微信群机器人“全市督导群”"]
+    assert "消息类型：image" in result.output.split("全市督导群”")[-1]  # the digest's chart

@@ -68,7 +68,7 @@ def digest_chart(rows: list[dict[str, Any]], rates: Rates) -> bytes:
             for shift, data, color, name in zip((h / 2, -h / 2), values, colors, names):
                 bars = ax.barh([i + shift for i in y], [v or 0 for v in data], height=h, color=color, label=name)
                 ax.bar_label(bars, labels=[_label(v, ax is right) for v in data], padding=3, fontsize=9)
-            ax.legend(loc="lower right", fontsize=9, frameon=False)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2, fontsize=9, frameon=False)
             ax.spines[["top", "right"]].set_visible(False)
         left.set_yticks(list(y), labels)
         left.set_title("台账问题（处）")

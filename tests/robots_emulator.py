@@ -11,8 +11,9 @@ document (see the docstrings of jobs/channels/wecom.py, dingtalk.py, feishu.py):
   ``sign = base64(HmacSHA256(key=timestamp + "\\n" + secret, msg=""))`` and a timestamp within an
   hour (19021); over 100 a minute or 5 a second is 11232.
 
-Rates count over a sliding window that a test may shorten; ``skew`` moves the emulator's clock (a
-throttled DingTalk robot recovers after ten minutes). Every request and its reply are kept.
+Rates count over a sliding window that a test may shorten; ``refuse`` answers a robot's next requests
+as over the rate (as when another process has spent its quota); ``skew`` moves the emulator's clock
+(a throttled DingTalk robot recovers after ten minutes). Every request and its reply are kept.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Robot:
     per_second: int | None = None  # Feishu: 5 a second
     sent: list[float] = field(default_factory=list)  # times of accepted messages
     throttled_until: float = 0.0
+    busy: int = 0  # the next requests answered as over the rate (another process spent the quota)
 
     def over_rate(self, now: float) -> bool:
         recent = [t for t in self.sent if t > now - self.window]
@@ -112,6 +114,10 @@ class RobotsEmulator:
         self.robots["feishu", token] = Robot("feishu", token, secret, per_window, window, per_second=5)
         return f"{self.base}/open-apis/bot/v2/hook/{token}"
 
+    def refuse(self, platform: str, token: str, times: int) -> None:
+        """Answer the robot's next ``times`` requests with the platform's rate-limit reply."""
+        self.robots[platform, token].busy = times
+
     def spend(self, platform: str, token: str, count: int) -> None:
         """Messages another process sent through this robot just now."""
         self.robots[platform, token].sent += [self.now()] * count
@@ -153,7 +159,8 @@ class RobotsEmulator:
     def _wecom(self, robot: Robot | None, query: dict, body: Any, raw: bytes) -> dict[str, Any]:
         if robot is None:
             return {"errcode": 93000, "errmsg": "invalid webhook url, hint: [emulated]"}
-        if robot.over_rate(self.now()):
+        if robot.over_rate(self.now()) or robot.busy:
+            robot.busy = max(robot.busy - 1, 0)
             return {"errcode": 45009, "errmsg": "api freq out of limit"}
         kind = body.get("msgtype") if isinstance(body, dict) else None
         limits = {"markdown": 4096, "text": 2048}
@@ -197,7 +204,8 @@ class RobotsEmulator:
             if (not stamp.isdigit() or abs(int(stamp) - self.now()) > HOUR
                     or not hmac.compare_digest(str(body.get("sign", "")), expected)):
                 return {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}
-        if robot.over_rate(self.now()):
+        if robot.over_rate(self.now()) or robot.busy:
+            robot.busy = max(robot.busy - 1, 0)
             return {"code": 11232, "msg": "frequency limited (emulated)"}
         if body.get("msg_type") != "interactive" or "card" not in body:
             return {"code": 9499, "msg": "Bad Request", "data": {}}

@@ -148,17 +148,17 @@ def test_a_wrong_secret_is_recorded_with_the_platform_code_and_resent_once_fixed
     assert len(robots.accepted("dingtalk", DING_TOKEN)) == 2 and len(robots.accepted("feishu", FEISHU_TOKEN)) == 2
 
 
-def test_wecom_rate_limit_reply_is_retried_with_backoff_none_lost_none_doubled(street, robots):
-    # another process has just spent the city robot's quota (2 a second here, so the test is quick)
-    channels = three_robots(robots)
-    channels[3]["webhook"] = robots.wecom("city-key-0001", per_window=2, window=1.0)
-    robots.spend("wecom", "city-key-0001", 2)
-    street.configure(channels=channels)
-    outcome = street.send(**quick(window=3.0))  # after a 45009 our own bucket waits a token out: 0.15 s here
-    assert not outcome.failed
-    assert [e.reply["errcode"] for e in robots.refused()][:1] == [45009]
-    city = robots.accepted("wecom", "city-key-0001")
-    assert [e.body["msgtype"] for e in city] == ["markdown", "image"]  # each once, in order
+@pytest.mark.parametrize("kind, code", [("wecom", 45009), ("feishu", 11232)])
+def test_a_rate_limit_reply_is_retried_with_backoff_none_lost_none_doubled(street, robots, kind, code):
+    hook = {"wecom": robots.wecom, "feishu": robots.feishu}[kind]("busy")
+    street.configure(channels=[{"name": "群", "kind": kind, "webhook": hook, "streets": ["上站街道"], "digest": True}])
+    robots.refuse(kind, "busy", 2)  # another process has just spent the robot's quota
+    outcome = street.send(**quick(window=3.0))  # after the reply our own bucket waits a token out: 0.15 s here
+    assert [(d.kind, d.status, d.attempts) for d in outcome.deliveries if d.channel][:2] == [
+        ("street", "sent", 1), ("digest", "sent", 1)]
+    assert [e.reply.get("errcode", e.reply.get("code")) for e in robots.refused()] == [code, code]
+    titles = [json.dumps(e.body, ensure_ascii=False) for e in robots.accepted(kind, "busy")]
+    assert len(titles) == len(set(titles)) == (3 if kind == "wecom" else 2)  # each message once (WeCom: + chart)
 
 
 def test_token_bucket_holds_messages_back_instead_of_flooding(tmp_path, db_url, robots):

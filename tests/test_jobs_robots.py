@@ -224,6 +224,18 @@ def test_sheet_text_cannot_mention_everyone_or_plant_a_link(tmp_path, db_url, ro
     street.close()
 
 
+INERT_CASES = [("<at id=all></at>", "＜at id=all＞＜/at＞"), ("[点我](http://a.example)", "［点我］（http://a.example）"),
+               ("**粗体** _斜体_ `代码`", "＊＊粗体＊＊ ＿斜体＿ ｀代码｀"), ("# 标题", "＃ 标题"), ("@所有人", "＠所有人"),
+               ("第1行\r\n第2行", "第1行  第2行"), ("<font color=\"warning\">", "＜font color=\"warning\"＞"),
+               ("张　伟，2020-08-10 0353-1234567", "张　伟，2020-08-10 0353-1234567")]
+
+
+@pytest.mark.parametrize("text, expected", INERT_CASES)
+def test_markup_in_sheet_text_becomes_full_width(text, expected):
+    from jobs.channels.brief import inert
+    assert inert(text) == expected
+
+
 def test_secrets_are_never_logged_nor_recorded(street, robots, caplog):
     channels = three_robots(robots)
     channels[0]["webhook"] = f"http://127.0.0.1:{free_port()}/cgi-bin/webhook/send?key={WECOM_KEY}"  # refused

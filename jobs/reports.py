@@ -194,7 +194,10 @@ class ReportOutcome:
                 + (f"；跳过：{'；'.join(self.skipped)}" if self.skipped else ""))
 
 
-def send_reports(mirror: Mirror, names: list[str] | None = None, policy: RobotPolicy = RobotPolicy()) -> ReportOutcome:
+DEFAULT_POLICY = RobotPolicy()
+
+
+def send_reports(mirror: Mirror, names: list[str] | None = None, policy: RobotPolicy = DEFAULT_POLICY) -> ReportOutcome:
     """Retry earlier failures, then send this run's reports (mail and robots); every attempt is recorded."""
     mail = open_transport(mirror.config.smtp)
     with requests.Session() as session:

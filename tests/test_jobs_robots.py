@@ -17,7 +17,7 @@ from sqlalchemy import select
 from jobs.cli import main
 from sync.store.models import deliveries
 from tests.jobs_support import FULL_ID, FULL_MOBILE, PERSONAL, free_port, make_street
-from tests.registers import roster_row, wish_row, write_register
+from tests.registers import roster_row, write_register
 from tests.robots_emulator import RobotsEmulator
 
 WECOM_KEY = "wk-2d1e7f0c-55aa-4b1c-9e3f-6a7b8c9d0e1f"

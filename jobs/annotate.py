@@ -59,8 +59,8 @@ def _mark(ws: Worksheet, found: list[Issue]) -> None:
     for ref, here in by_cell.items():
         cell = _target(ws, ref)
         cell.fill = FILLS[ERROR if any(i.severity == ERROR for i in here) else WARNING]
-        text = "\n".join(f"【{SEVERITY_WORDS[i.severity]}】{i.message}" for i in here)
-        cell.comment = Comment(text, AUTHOR, width=320, height=40 + 20 * len(here))
+        lines = list(dict.fromkeys(f"【{SEVERITY_WORDS[i.severity]}】{i.message}" for i in here))  # a merged block: once
+        cell.comment = Comment("\n".join(lines), AUTHOR, width=320, height=40 + 20 * len(lines))
 
 
 def _results_sheet(book: Workbook, results: list[SheetResult]) -> None:

@@ -81,7 +81,8 @@ def validate(path: str, dataset: str | None, sheet: str | None, fmt: str) -> Non
                               ensure_ascii=False, indent=2))
     else:
         click.echo(text_report(path, results))
-    sys.exit(1 if any(i.severity == "error" for r in results for i in r.issues) else 0)
+    registers = any(r.dataset for r in results)  # none: nothing was checked, which is not a pass
+    sys.exit(1 if not registers or any(i.severity == "error" for r in results for i in r.issues) else 0)
 
 
 

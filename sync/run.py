@@ -26,6 +26,7 @@ from sync.store.locks import source_lock
 from sync.store.models import issues, sheets, sources, sync_runs
 from sync.registry import Source
 from sync.store.models import now
+from sync.terms import NO_REGISTER
 
 # The validation and mirror modules (pandas, pandera, the schemas) are imported where a
 # changed source needs them: an unchanged source costs a hash and two small transactions.
@@ -213,7 +214,7 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
     say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
     results = check_source(workbook, source_context(engine, source))
     if not any(r.dataset for r in results):
-        raise SourceUnreadable("未找到任何台账工作表（名册、微心愿或志愿服务岗）：请检查表头或工作表映射")
+        raise SourceUnreadable(f"{NO_REGISTER}：请检查表头或工作表映射")
     incoming = collect(results, vault)
     result.rows_read = sum(r.rows for r in results)
     all_issues = [i for r in results for i in r.issues]

@@ -19,3 +19,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Outcomes of a source's sync (sync_runs.status), in the words staff read.
 RUN_STATUS_WORDS = {"ok": "成功", "unchanged": "未变化", "held": "已暂停（镜像未更新）", "failed": "失败",
                     "skipped": "已跳过", "running": "进行中"}
+
+# A workbook none of whose worksheets is a register (``validate`` on an unrelated file, a source mapped wrong).
+NO_REGISTER = "未找到任何台账工作表（名册、微心愿或志愿服务岗的表头）"

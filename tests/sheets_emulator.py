@@ -10,6 +10,7 @@ delays, connection resets) can be scripted per kind or per call number. Dates ar
     emulator.add_spreadsheet("KEY", "名册", {"Sheet1": [["姓名", "报到日期"],
                                                         ["张三", SheetDate(date(2020, 8, 10))]]})
     emulator.edit("KEY", "Sheet1", "A2", "张三丰")  # bumps the Drive modifiedTime
+    emulator.merge("KEY", "Sheet1", "C2:C9")  # spreadsheets.get then lists it under merges
     emulator.fail("values.batchGet", status=429, times=2)  # or call=3, delay=…, reset=True
     ...
     emulator.count("drive.get")
@@ -140,6 +141,13 @@ class SheetsEmulator:
             book = self.spreadsheets[key]
             row, col = coordinate_to_tuple(a1)
             book.put(book.sheet(sheet), row - 1, col - 1, value)
+            self._touch(book)
+
+    def merge(self, key: str, sheet: str, a1_range: str) -> None:
+        """Merge cells the way a person would (Format → Merge): the Drive modifiedTime moves on."""
+        with self._lock:
+            book = self.spreadsheets[key]
+            book.merge(book.sheet(sheet), a1_range)
             self._touch(book)
 
     def _touch(self, book: Spreadsheet) -> None:

@@ -28,6 +28,7 @@ class Sheet:
     col_count: int = 26
     frozen_rows: int = 0
     sheet_type: str = "GRID"
+    merges: list[str] = field(default_factory=list)  # A1 ranges, e.g. "C4:C11"
 
 
 @dataclass
@@ -67,6 +68,15 @@ class Spreadsheet:
         while len(cells) <= col:
             cells.append("")
         cells[col] = value
+
+    def merge(self, sheet: Sheet, a1_range: str) -> None:
+        """Merge a range as Sheets does: the top-left value stays, every other cell is emptied."""
+        (r1, c1), (r2, c2) = (coordinate_to_tuple(end) for end in a1_range.split(":"))
+        for r in range(r1 - 1, r2):
+            for c in range(c1 - 1, c2):
+                if (r, c) != (r1 - 1, c1 - 1) and self.cell(sheet, r, c) != "":
+                    self.put(sheet, r, c, "")
+        sheet.merges.append(a1_range)
 
     def set_note(self, sheet: Sheet, row: int, col: int, text: str) -> None:
         _check_grid(sheet, row, col)
@@ -112,6 +122,8 @@ class Spreadsheet:
         if sheet.hidden:  # the real API omits false booleans
             props["hidden"] = True
         out: dict[str, Any] = {"properties": props}
+        if sheet.merges:  # GridRanges: 0-based, end exclusive; omitted when there are none
+            out["merges"] = [_grid_range(sheet.sheet_id, a1) for a1 in sheet.merges]
         if include_grid_data:
             # Only notes: our callers ask for nothing else (fields=…rowData(values(note))).
             noted = [coordinate_to_tuple(a1) for (title, a1) in self.notes if title == sheet.title]
@@ -256,6 +268,12 @@ def _check_grid(sheet: Sheet, row: int, col: int) -> None:
             f"Range ('{sheet.title}'!{get_column_letter(col + 1)}{row + 1}) exceeds grid "
             f"limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}",
         )
+
+
+def _grid_range(sheet_id: int, a1_range: str) -> dict[str, int]:
+    (r1, c1), (r2, c2) = (coordinate_to_tuple(end) for end in a1_range.split(":"))
+    return {"sheetId": sheet_id, "startRowIndex": r1 - 1, "endRowIndex": r2,
+            "startColumnIndex": c1 - 1, "endColumnIndex": c2}
 
 
 def _note_cell(text: str) -> dict[str, str]:

@@ -176,7 +176,7 @@ def test_prenumbered_empty_rows_are_blank_rows():
     result = validate_rows(rows)
     assert (result.rows, result.valid_rows) == (2, 2)
     assert result.frame["sheet_row"].tolist() == [2, 4]
-    assert [i.check for i in result.issues] == ["unknown_column"]
+    assert result.issues == []  # 序号 is a column every register may have, not an unknown one (issue 13)
 
 
 def test_grid_offset_keeps_sheet_rows_and_cells():
@@ -242,8 +242,9 @@ def test_unknown_column_reported_once_as_info():
         row.append(f"wx_{n}")
     result = validate_rows(rows)
     unknown = [i for i in result.issues if i.check == "unknown_column"]
-    assert [(i.severity, i.column, i.row) for i in unknown] == [("info", "序号", None), ("info", "微信号", None)]
-    assert "已忽略" in unknown[1].message
+    # 序号 is normal in every register: only 微信号 is unknown (issue 13)
+    assert [(i.severity, i.column, i.row) for i in unknown] == [("info", "微信号", None)]
+    assert "已忽略" in unknown[0].message
     assert result.valid_rows == 3
     assert result.frame.columns.tolist()[:2] == ["wish_id", "community"]
 

@@ -14,6 +14,10 @@ HEADER_SCAN_ROWS = 20  # the header row is looked for within the first rows only
 MIN_MATCHED = 3  # fewer matched fields than this is not a header row
 _UNIT = re.compile(r"\([^()]*\)$")  # a trailing bracketed unit such as （小时）, after NFKC
 _SPACE = re.compile(r"\s+")
+_BREAK = re.compile(r"\s*[\r\n\v\f\u2028\u2029]+\s*")  # a line break typed with Alt+Enter, with its padding
+_LATIN = re.compile(r"[A-Za-z0-9]")
+# columns every register may have that name no field: a running number is normal, not an "unknown column"
+ORDINAL_HEADERS = frozenset({"序号", "序", "顺序号", "行号", "No", "No.", "NO", "NO."})
 
 
 def normalise_header(value: Any) -> str:
@@ -30,6 +34,17 @@ def normalise_header(value: Any) -> str:
             break
         text = once
     return text
+
+
+def one_line(value: Any) -> str:
+    """A header as messages spell it: on one line (``身份证\\n号码`` -> 身份证号码, ``Phone\\nNo`` -> Phone No)."""
+    text = str(value).strip()
+    return _BREAK.sub(lambda m: " " if _joins_words(text, m) else "", text)
+
+
+def _joins_words(text: str, m: re.Match) -> bool:
+    before, after = text[m.start() - 1:m.start()], text[m.end():m.end() + 1]
+    return bool(_LATIN.match(before) and _LATIN.match(after))
 
 
 @cache
@@ -76,7 +91,8 @@ def find_header(rows: list[list[Any]], dataset: str | None = None) -> HeaderMatc
             columns[j] = field
     header = rows[i]
     loose = [j for j in range(len(header)) if j not in matched and _has_data(rows[i + 1:], j)]
-    unknown = {j: str(header[j]).strip() for j in loose if str(header[j]).strip()}
+    unknown = {j: one_line(header[j]) for j in loose
+               if str(header[j]).strip() and normalise_header(header[j]) not in ORDINAL_HEADERS}
     blank = [j for j in loose if not str(header[j]).strip()]
     return HeaderMatch(DATASETS[name], i, columns,
                        {f: js for f, js in seen.items() if len(js) > 1}, unknown, blank)

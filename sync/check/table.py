@@ -15,8 +15,9 @@ from openpyxl.utils.cell import get_column_letter
 
 from schemas import DATASETS, ERROR, INFO, Dataset
 from sync.sources.grid import Grid
-from sync.check.headers import HEADER_SCAN_ROWS, find_header, normalise_header
+from sync.check.headers import HEADER_SCAN_ROWS, find_header, normalise_header, one_line
 from sync.check.issues import Issue
+from sync.check.merges import Origins, data_origins, header_rows
 
 TOTALS = ("合计", "总计", "小计")
 FOOTERS = ("填表人", "审核人", "填报日期", "制表", "填报单位", "单位负责人", "负责人签字")
@@ -33,10 +34,11 @@ class Table:
     dataset: Dataset
     header_row: int  # the sheet's own row number of the header
     columns: dict[str, int]  # canonical field -> column position in the grid
-    headers: dict[str, str]  # canonical field -> the header as the sheet spells it
+    headers: dict[str, str]  # canonical field -> the header as the sheet spells it, on one line
     row_index: list[int]  # positions in grid.rows of the data rows
     issues: list[Issue] = field(default_factory=list)
     blocked: bool = False  # a sheet-level error: no row of this sheet may reach the mirror
+    origins: Origins = field(default_factory=dict)  # merged cells of data rows -> the cell holding their value
 
     @property
     def sheet_rows(self) -> list[int]:
@@ -46,11 +48,16 @@ class Table:
         j = self.columns.get(name)
         if j is None:
             return None
-        rows = self.grid.rows
-        return [rows[i][j] if j < len(rows[i]) else "" for i in self.row_index]
+        rows, origins = self.grid.rows, self.origins
+        if not origins:
+            return [rows[i][j] if j < len(rows[i]) else "" for i in self.row_index]
+        cells = (origins.get((i, j), (i, j)) for i in self.row_index)
+        return [rows[i][c] if c < len(rows[i]) else "" for i, c in cells]
 
     def cell_ref(self, position: int, name: str) -> str:
-        return self.grid.cell_ref(self.row_index[position], self.columns[name])
+        """The A1 cell of a row's field: for a merged cell, the top-left one, where staff see the value."""
+        cell = (self.row_index[position], self.columns[name])
+        return self.grid.cell_ref(*self.origins.get(cell, cell))
 
 
 def sheet_issue(grid: Grid, severity: str, check: str, message: str, *,
@@ -82,7 +89,8 @@ def is_data_row(row: list[Any]) -> bool:
 
 def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]:
     """The grid's table, or the sheet-level issues saying why there is none."""
-    match = find_header(grid.rows, dataset)
+    scanned = header_rows(grid, HEADER_SCAN_ROWS)  # a header merged down over a two-level header counts
+    match = find_header(scanned, dataset)
     if match is None:
         if dataset:
             d = DATASETS[dataset]
@@ -92,9 +100,9 @@ def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]
         return [sheet_issue(grid, INFO, "not_a_register",
                             f"未识别为台账（前{HEADER_SCAN_ROWS}行中没有名册、微心愿或志愿服务岗的表头），已跳过")]
     d = match.dataset
-    header = grid.rows[match.index]
+    header = scanned[match.index]
     columns = {f: j for j, f in match.columns.items()}
-    headers = {f: str(header[j]).strip() for f, j in columns.items()}
+    headers = {f: one_line(header[j]) for f, j in columns.items()}
     known = sorted(columns.values())  # a row with nothing under a register's columns (only a 序号) is blank
     key_at = columns.get(d.key)
 
@@ -102,9 +110,11 @@ def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]
         # sheets laid out for printing repeat the header on every page: its key cell gives it away
         return key_at is not None and key_at < len(row) and row[key_at] == header[key_at]
 
-    table = Table(grid, d, grid.sheet_row(match.index), columns, headers,
-                  [i for i, row in enumerate(grid.rows) if i > match.index and is_data_row(row)
-                   and not all(_blank(row[j]) for j in known if j < len(row)) and not repeats_header(row)])
+    # data rows are told by their own cells, before any merged value is read into them
+    data = [i for i, row in enumerate(grid.rows) if i > match.index and is_data_row(row)
+            and not all(_blank(row[j]) for j in known if j < len(row)) and not repeats_header(row)]
+    table = Table(grid, d, grid.sheet_row(match.index), columns, headers, data,
+                  origins=data_origins(grid, match.index, data))
     for name, positions in match.duplicates.items():
         letters = "、".join(get_column_letter(grid.first_col + j) + "列" for j in positions)
         table.issues.append(sheet_issue(grid, ERROR, "duplicate_header",

@@ -96,7 +96,8 @@ def note_requests(sheets: Mapping[str, Mapping[str, Any]], notes: Mapping[CellRe
     for ref in sorted(set(wanted) | ours_before):
         old = notes.get(ref, "")
         staff = old.split(NOTE_MARK)[0].rstrip()
-        ours = NOTE_MARK + "\n" + "\n".join(wanted[ref]) if ref in wanted else ""
+        # the rows of a merged block share its top-left cell: say a repeated message once
+        ours = NOTE_MARK + "\n" + "\n".join(dict.fromkeys(wanted[ref])) if ref in wanted else ""
         new = "\n\n".join(part for part in (staff, ours) if part)
         if new != old:
             title, row, col = ref

@@ -7,7 +7,7 @@ from collections import Counter
 from schemas import DATASETS
 from sync.check.issues import SEVERITY_WORDS
 from sync.check.validate import SheetResult
-
+from sync.terms import NO_REGISTER
 
 
 def text_report(file: str, results: list[SheetResult]) -> str:
@@ -26,6 +26,9 @@ def text_report(file: str, results: list[SheetResult]) -> str:
             lines.append(f"  [{SEVERITY_WORDS[i.severity]}] {where} {column}{i.message}{value}")
     total = Counter(i.severity for r in results for i in r.issues)
     lines.append("")
+    if not any(r.dataset for r in results):  # an unrelated file: nothing was checked, so nothing "passed"
+        lines.append(f"{NO_REGISTER}：请检查表头，或用 --dataset 指定台账类型。")
+        return "\n".join(lines)
     lines.append(f"合计：错误 {total['error']} 个，警告 {total['warning']} 个。"
                  + ("请按上面的单元格位置逐一修改。" if total["error"] else "没有需要修改的错误。"))
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from gspread.utils import absolute_range_name
 
-from sync.sources.grid import Grid, Workbook
+from sync.sources.grid import Grid, Merge, Workbook
 from sync.sources.google_http import RetryPolicy, google_client, spreadsheet_key
 from sync.terms import RESULTS_SHEET
 
@@ -23,8 +23,9 @@ READ_SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets.readonly",
     "https://www.googleapis.com/auth/drive.metadata.readonly",
 )
-# Only what we use: a spreadsheet's full metadata can run to megabytes of formats.
-METADATA_FIELDS = "properties(title,timeZone),sheets(properties(title,hidden,sheetType))"
+# Only what we use: a spreadsheet's full metadata can run to megabytes of formats. Merged ranges
+# come with it (a merged value sits in the top-left cell only; the checker reads it into the range).
+METADATA_FIELDS = "properties(title,timeZone),sheets(properties(title,hidden,sheetType),merges)"
 VALUE_PARAMS = {"valueRenderOption": "UNFORMATTED_VALUE",
                 "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
 
@@ -47,7 +48,7 @@ def read_gsheet(spreadsheet: str, credentials: str | Path | Mapping[str, Any], *
         metadata = client.fetch_sheet_metadata(
             key, params={"includeGridData": "false", "fields": METADATA_FIELDS})
         sheets = value_sheets(metadata)
-        ranges = [absolute_range_name(props["title"]) for props in sheets]
+        ranges = [absolute_range_name(sheet["properties"]["title"]) for sheet in sheets]
         values = client.values_batch_get(key, ranges, params=dict(VALUE_PARAMS)) if ranges else {}
     properties = metadata.get("properties", {})
     return Workbook(
@@ -59,13 +60,13 @@ def read_gsheet(spreadsheet: str, credentials: str | Path | Mapping[str, Any], *
 
 
 def value_sheets(metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Properties of the worksheets that hold cells, minus our own write-back worksheet.
+    """The worksheets that hold cells (properties and merges), minus our own write-back worksheet.
 
     Chart sheets (sheetType OBJECT) and data-source sheets have no values to ask for; asking
     fails the whole batchGet.
     """
     return [
-        sheet["properties"] for sheet in metadata.get("sheets", [])
+        sheet for sheet in metadata.get("sheets", [])
         if sheet["properties"].get("sheetType", "GRID") == "GRID"
         and sheet["properties"]["title"] != RESULTS_SHEET
     ]
@@ -76,13 +77,21 @@ def grids_from_values(sheets: list[dict[str, Any]],
     """One rectangular `Grid` per worksheet; value ranges come back in request order.
 
     The API omits `values` for an empty worksheet and trims trailing empty cells and rows;
-    a whole-sheet range always starts at A1.
+    a whole-sheet range always starts at A1, so a merge's grid indexes are positions in `rows`.
     """
     grids = []
-    for props, value_range in zip(sheets, value_ranges, strict=True):
+    for sheet, value_range in zip(sheets, value_ranges, strict=True):
+        props = sheet["properties"]
         rows = [list(row) for row in value_range.get("values", [])]
         width = max((len(row) for row in rows), default=0)
         for row in rows:
             row.extend([""] * (width - len(row)))
-        grids.append(Grid(props["title"], rows, hidden=bool(props.get("hidden", False))))
+        grids.append(Grid(props["title"], rows, hidden=bool(props.get("hidden", False)),
+                          merges=[_merge(m) for m in sheet.get("merges", [])]))
     return grids
+
+
+def _merge(grid_range: Mapping[str, Any]) -> Merge:
+    """A GridRange (0-based, end exclusive, omitted start = 0) as the grid's inclusive positions."""
+    r0, c0 = grid_range.get("startRowIndex", 0), grid_range.get("startColumnIndex", 0)
+    return r0, c0, grid_range.get("endRowIndex", r0 + 1) - 1, grid_range.get("endColumnIndex", c0 + 1) - 1

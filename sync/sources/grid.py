@@ -7,6 +7,8 @@ from typing import Any
 
 from sync.terms import TIMEZONE_NAME
 
+Merge = tuple[int, int, int, int]  # a merged range: first row, first column, last row, last column (0-based in ``rows``)
+
 
 class SourceUnreadable(Exception):
     """A source that cannot be read at all; the message is Chinese and says what to do."""
@@ -26,6 +28,7 @@ class Grid:
     first_col: int = 1
     hidden: bool = False
     notes: list[str] = field(default_factory=list)  # reader remarks worth an info issue
+    merges: list[Merge] = field(default_factory=list)  # merged ranges; a value sits in the top-left cell only
 
     def sheet_row(self, index: int) -> int:
         return self.first_row + index

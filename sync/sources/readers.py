@@ -144,7 +144,9 @@ def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata) -
             f"工作表“{meta.name}”过大（{height}行×{width}列），"
             f"超过 {MAX_CELLS:,} 个单元格的上限：请拆分后再提供")
     rows = sheet.to_python(skip_empty_area=False)
-    return Grid(title=meta.name, rows=rows, hidden=meta.visible != calamine.SheetVisibleEnum.Visible)
+    # calamine knows the merged ranges of .xlsx/.xlsm/.xls (absolute, like these rows); .ods and .xlsb: None
+    merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ()]
+    return Grid(title=meta.name, rows=rows, hidden=meta.visible != calamine.SheetVisibleEnum.Visible, merges=merges)
 
 
 def _looks_chinese(text: str, sample: int = 65536) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
@@ -20,6 +20,7 @@ from schemas import DATASETS
 from sync.store.models import deliveries, issues, sheets, sync_runs
 from sync.check.privacy import mask, mask_id, mask_phone
 from sync.registry import Source, list_sources
+from sync.store.models import aware
 from sync.terms import RUN_STATUS_WORDS
 
 ID_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
@@ -48,13 +49,6 @@ def safe_issue(row: Any) -> dict[str, Any]:
         issue["value"] = mask(issue["value"], meta.kind)
     issue["message"] = scrub(issue["message"], landlines=False)
     return {k: scrub(v) if k in TEXT_FIELDS else v for k, v in issue.items()}
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; they were written in UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ NOTIFY = ("always", "issues", "changes")
 CHANNEL_KINDS = ("wecom", "dingtalk", "feishu")
 MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 ENV_REF_RE = re.compile(r"env:[A-Za-z_][A-Za-z0-9_]*")
+GOOGLE_RECHECK_HOURS = 24  # [sync] google_recheck_hours: values via IMPORTRANGE or add-ons never move modifiedTime
 
 
 class ConfigError(SourceUnreadable):
@@ -37,6 +39,12 @@ class Config:
     smtp: dict[str, Any] = field(default_factory=dict)
     channels: list[dict[str, Any]] = field(default_factory=list)  # group robots, see _check_channel
     app: dict[str, Any] = field(default_factory=dict)  # [app] base_url: links in robot messages
+    google_recheck_hours: float = GOOGLE_RECHECK_HOURS
+
+    @property
+    def recheck(self) -> timedelta | None:
+        """How long a Google source's modifiedTime is trusted before a forced read; None: for ever (0 hours)."""
+        return timedelta(hours=self.google_recheck_hours) if self.google_recheck_hours else None
 
 
 def config_path(explicit: str | Path | None = None) -> Path | None:
@@ -115,4 +123,12 @@ def load_config(explicit: str | Path | None = None, db_url: str | None = None) -
         raise ConfigError("配置文件 [app] base_url 应为应用的完整地址，如 https://taizhang.example.org")
     url = (db_url or setting("TAIZHANG_DATABASE_URL") or data.get("database", {}).get("url")
            or f"sqlite:///{data_dir() / 'taizhang.db'}")
-    return Config(path, url, sources, data.get("reports", {}), data.get("smtp", {}), channels, data.get("app", {}))
+    return Config(path, url, sources, data.get("reports", {}), data.get("smtp", {}), channels, data.get("app", {}),
+                  _recheck_hours(data, path))
+
+
+def _recheck_hours(data: dict[str, Any], path: Path | None) -> float:
+    value = data.get("sync", {}).get("google_recheck_hours", GOOGLE_RECHECK_HOURS)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ConfigError(f"配置文件 [sync] google_recheck_hours 应为不小于0的小时数（0 表示不强制重读），实为“{value}”：{path}")
+    return float(value)

@@ -13,8 +13,8 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, select, update
@@ -24,8 +24,8 @@ from sync.sources.kinds import kind_of
 from sync.check.issues import Issue
 from sync.store.locks import source_lock
 from sync.store.models import issues, sheets, sources, sync_runs
-from sync.registry import Source
-from sync.store.models import now
+from sync.registry import Source, duplicate_notice
+from sync.store.models import aware, now
 from sync.terms import NO_REGISTER
 
 # The validation and mirror modules (pandas, pandera, the schemas) are imported where a
@@ -52,6 +52,7 @@ class RunResult:
     warnings: int = 0
     run_id: int | None = None
     seconds: float = 0.0
+    recheck: list[str] = field(default_factory=list)  # other sources whose next sync must check them again
 
 
 class Held(Exception):
@@ -64,10 +65,30 @@ def config_hash(source: Source) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _known_content(source: Source) -> str | None:
-    if source.fingerprint and source.fingerprint.endswith("|" + config_hash(source)):
-        return source.fingerprint.rsplit("|", 1)[0]
-    return None
+def _known_content(source: Source, recheck: timedelta | None = None) -> str | None:
+    """The content whose results stand (last synced ok, or held): the same again is unchanged.
+
+    A fingerprint that is a change time, not the content (Google's modifiedTime, which values
+    arriving through IMPORTRANGE or add-ons never move), is trusted for ``recheck`` only.
+    """
+    if not (source.fingerprint and source.fingerprint.endswith("|" + config_hash(source))):
+        return None
+    if recheck and not kind_of(source).content_fingerprint and (
+            source.read_at is None or now() - aware(source.read_at) >= recheck):
+        return None
+    return source.fingerprint.rsplit("|", 1)[0]
+
+
+def _standing_hold(engine: Engine, source: Source) -> str | None:
+    """The message of the source's last verdict on its content when that was "held", else None."""
+    with engine.connect() as conn:
+        last = conn.execute(select(sync_runs.c.status, sync_runs.c.message)
+                            .where(sync_runs.c.source == source.name, sync_runs.c.status.in_(("ok", "held")))
+                            .order_by(sync_runs.c.id.desc()).limit(1)).first()
+    return last.message.removeprefix(STILL_HELD) if last is not None and last.status == "held" else None
+
+
+STILL_HELD = "表格未变化，仍暂停："
 
 
 def read_source(source: Source, known: str | None) -> Workbook | None:
@@ -75,14 +96,20 @@ def read_source(source: Source, known: str | None) -> Workbook | None:
     return kind_of(source).read(source, known)
 
 
-def source_context(engine: Engine, source: Source) -> SourceContext:
-    """What the source's workbook is checked against: its mapping, communities and street roster."""
+def source_context(engine: Engine, source: Source, vault: Vault | None = None) -> SourceContext:
+    """What the source's workbook is checked against: its mapping, communities and street roster,
+    and (with the vault's lookup hash) the other sources' rosters."""
     from sync.check.source import SourceContext
     names = None
     if not any(s == "roster" for s in (source.sheets or {}).values()):
         names = street_roster_names(engine, source)
+    elsewhere = None
+    if vault is not None:
+        from sync.same_person import registered_elsewhere
+        elsewhere = registered_elsewhere(engine, vault, source.name)
     return SourceContext(sheets=source.sheets, roster_names=names,
-                         communities=frozenset(source.communities) if source.communities else None)
+                         communities=frozenset(source.communities) if source.communities else None,
+                         street=source.street, registered_elsewhere=elsewhere)
 
 
 def street_roster_names(engine: Engine, source: Source) -> frozenset[str] | None:
@@ -142,24 +169,31 @@ def _record_sheets(conn, source: Source, results: list[SheetResult], when: datet
 
 
 def _guard(plans, allow_mass_delete: bool) -> None:
+    """Hold what looks like an accident, per register: a source's large roster must not hide its
+    posts losing 4 of 5 rows."""
     from schemas import DATASETS
     blocked = [s for p in plans for s in p.blocked]
     if blocked:
         raise Held(f"工作表“{'、'.join(blocked)}”有表头错误（缺少必填列或列名重复），镜像保持不变：请按问题清单修改表头")
+    if allow_mass_delete:
+        return
     for p in plans:
-        if p.active_before and p.rows_read == 0 and not allow_mass_delete:
-            raise Held(f"{DATASETS[p.dataset].title}读取到0行（原有{p.active_before}行），疑似误删或换表，镜像保持不变；"
+        title, deleting = DATASETS[p.dataset].title, len(p.deletes)
+        if p.active_before and p.rows_read == 0:
+            raise Held(f"{title}读取到0行（原有{p.active_before}行），疑似误删或换表，镜像保持不变；"
                        "确认无误请使用 --allow-mass-delete 或在应用中确认")
-    active = sum(p.active_before for p in plans)
-    deleting = sum(len(p.deletes) for p in plans)
-    if active and deleting * 2 > active and not allow_mass_delete:
-        raise Held(f"本次同步将删除{deleting}行（原有{active}行，超过一半），镜像保持不变；"
-                   "确认无误请使用 --allow-mass-delete 或在应用中确认")
+        if p.active_before and deleting * 2 > p.active_before:
+            raise Held(f"本次同步将删除{title}{deleting}行（原有{p.active_before}行，超过一半），镜像保持不变；"
+                       "确认无误请使用 --allow-mass-delete 或在应用中确认")
 
 
 def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = False,
-                allow_mass_delete: bool = False, trigger: str = "cli", progress: Progress | None = None) -> RunResult:
-    """Sync one source under its lock; never raises for a bad source, always records the run."""
+                allow_mass_delete: bool = False, trigger: str = "cli", progress: Progress | None = None,
+                recheck: timedelta | None = None) -> RunResult:
+    """Sync one source under its lock; never raises for a bad source, always records the run.
+
+    ``recheck``: how long a change-time fingerprint (Google) is trusted before a forced read.
+    """
     say = progress or (lambda _msg: None)
     started = time.monotonic()
     with source_lock(engine, source.name) as taken:
@@ -168,7 +202,7 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
         run_id = _start_run(engine, source, trigger)
         result = RunResult(source.name, "failed", run_id=run_id)
         try:
-            current = _sync_locked(engine, source, vault, result, force, allow_mass_delete, say)
+            current = _sync_locked(engine, source, vault, result, force, allow_mass_delete, say, recheck)
             if current is not None and source.writeback and kind_of(source).writes_back:
                 say(f"{source.name}：回写校验结果")
                 _write_back(engine, source, current, result)
@@ -179,6 +213,11 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
                 log.exception("sync of %s failed", source.name)
                 result.message = f"同步出错（{type(exc).__name__}），镜像保持不变：请联系管理员查看日志"
             result.status = "failed"
+            with engine.begin() as conn:
+                _finish(conn, run_id, result)
+        notice = duplicate_notice(engine, source)  # another enabled source over the same sheets or register
+        if notice:
+            result.message += f"；注意：{notice}"
             with engine.begin() as conn:
                 _finish(conn, run_id, result)
         result.seconds = time.monotonic() - started
@@ -196,14 +235,16 @@ def _write_back(engine: Engine, source: Source, current: list[Issue], result: Ru
             _finish(conn, result.run_id, result)
 
 
-def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult,
-                 force: bool, allow_mass_delete: bool, say: Progress) -> list[Issue] | None:
+def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult, force: bool,
+                 allow_mass_delete: bool, say: Progress, recheck: timedelta | None) -> list[Issue] | None:
     """The sync proper; returns the source's current issues, or None when it was unchanged."""
     say(f"{source.name}：检查是否有变化")
-    known = None if force else _known_content(source)
+    # a confirmed mass delete reads again: the content it confirms was held, and held content is "known"
+    known = None if force or allow_mass_delete else _known_content(source, recheck)
     workbook = read_source(source, known)
     if workbook is None:
-        result.status, result.message = "unchanged", "表格未变化"
+        held = _standing_hold(engine, source)  # unchanged since a held run: still held, issues still open
+        result.status, result.message = ("held", STILL_HELD + held) if held is not None else ("unchanged", "表格未变化")
         with engine.begin() as conn:
             conn.execute(update(sources).where(sources.c.id == source.id).values(last_checked_at=now()))
             _finish(conn, result.run_id, result)
@@ -212,7 +253,7 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
     from sync.check.source import check_source
     from sync.store.mirror import collect
     say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
-    results = check_source(workbook, source_context(engine, source))
+    results = check_source(workbook, source_context(engine, source, vault))
     if not any(r.dataset for r in results):
         raise SourceUnreadable(f"{NO_REGISTER}：请检查表头或工作表映射")
     incoming = collect(results, vault)
@@ -228,6 +269,10 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
         result.status, result.message = "held", str(exc)
         with engine.begin() as conn:  # staff still learn what to fix; the data stays as it was
             _replace_issues(conn, source, result.run_id, results)
+            # the held content's results stand: the same bytes again are "unchanged" (still held), and
+            # any other content - the last good bytes restored, say - is read and checked afresh
+            conn.execute(update(sources).where(sources.c.id == source.id).values(
+                fingerprint=f"{workbook.fingerprint}|{config_hash(source)}", read_at=when, last_checked_at=when))
             _finish(conn, result.run_id, result)
     return all_issues
 
@@ -246,13 +291,16 @@ def _write(engine, source, vault, result, workbook, results, incoming, allow_mas
         _guard(plans, allow_mass_delete)
         for plan in plans:
             apply_plan(conn, source.name, plan, vault, result.run_id, when)
+        from sync.same_person import recheck_sharing  # the people this roster gained or lost, elsewhere too
+        result.recheck = recheck_sharing(conn, [source.name], next(p for p in plans if p.dataset == "roster").moved_keys)
         result.inserted = sum(len(p.inserts) for p in plans)
         result.updated = sum(len(p.updates) for p in plans)
         result.deleted = sum(len(p.deletes) for p in plans)
         _replace_issues(conn, source, result.run_id, results)
         _record_sheets(conn, source, results, when)
         conn.execute(update(sources).where(sources.c.id == source.id).values(
-            fingerprint=f"{workbook.fingerprint}|{config_hash(source)}", last_checked_at=when, last_ok_at=when))
+            fingerprint=f"{workbook.fingerprint}|{config_hash(source)}", read_at=when, last_checked_at=when,
+            last_ok_at=when))
         result.status = "ok"
         result.message = f"读取{result.rows_read}行：新增{result.inserted}，更新{result.updated}，删除{result.deleted}"
         _finish(conn, result.run_id, result)

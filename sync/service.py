@@ -5,7 +5,7 @@ The CLI, the worker and the app all start here, so they see one registry and one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -22,17 +22,21 @@ class Mirror:
     config: Config
     engine: Engine
     vault: Vault
+    notices: list[str] = field(default_factory=list)  # what provisioning changed (a source retired…), in Chinese
 
 
 def open_mirror(config_file: str | None = None, db_url: str | None = None) -> Mirror:
-    """Load the configuration, upgrade the database and provision the declared sources and robots."""
+    """Load the configuration, upgrade the database and provision the declared sources and robots.
+
+    Without a configuration file nothing is declared, so nothing is retired either.
+    """
     config = load_config(config_file, db_url)
     engine = make_engine(config.database_url)
     upgrade(engine)
-    provision_sources(engine, config.sources)
+    notices = provision_sources(engine, config.sources) if config.path is not None else []
     vault = Vault(load_master_key())
     provision_channels(engine, vault, config.channels)
-    return Mirror(config, engine, vault)
+    return Mirror(config, engine, vault, notices)
 
 
 class UnknownSource(LookupError):
@@ -42,10 +46,24 @@ class UnknownSource(LookupError):
 def sync_sources(mirror: Mirror, names: list[str] | None = None, *, force: bool = False,
                  allow_mass_delete: bool = False, trigger: str = "cli",
                  progress: Progress | None = None) -> list[RunResult]:
-    """Sync the named sources (default: every enabled one), one after another."""
+    """Sync the named sources (default: every enabled one), one after another.
+
+    Then, once, the enabled sources these syncs asked to be checked again (a person they added
+    or removed is on those rosters too: ``sync.same_person``), so both sides say so now.
+    """
     found = list_sources(mirror.engine, names, enabled_only=not names)
     missing = sorted(set(names or []) - {s.name for s in found})
     if missing:
         raise UnknownSource(f"没有名为“{'、'.join(missing)}”的数据源")
-    return [sync_source(mirror.engine, source, mirror.vault, force=force, allow_mass_delete=allow_mass_delete,
-                        trigger=trigger, progress=progress) for source in found]
+    while mirror.notices:  # said once, by the first sync after the configuration was loaded
+        notice = mirror.notices.pop(0)
+        if progress:
+            progress(notice)
+
+    def one(source, **kw):
+        return sync_source(mirror.engine, source, mirror.vault, progress=progress, recheck=mirror.config.recheck, **kw)
+    results = [one(s, force=force, allow_mass_delete=allow_mass_delete, trigger=trigger) for s in found]
+    again = sorted({name for r in results for name in r.recheck})
+    if again:
+        results += [one(s, trigger="recheck") for s in list_sources(mirror.engine, again, enabled_only=True)]
+    return results

@@ -34,6 +34,7 @@ CHECK_LABELS = {
     "number_invalid": "不是数字", "formula_error": "公式错误", "gender_matches_id": "性别与身份证号不符",
     "missing_column": "缺少必填列", "duplicate_header": "列名重复", "header_not_found": "找不到表头",
     "not_a_register": "不是台账", "unknown_column": "多余的列", "blank_header": "列名为空", "hidden_sheet": "隐藏工作表",
+    "registered_elsewhere": "重复报到（另一街道或社区）",
 }
 _PATTERNS = (("_unique", "编号重复"), ("_required", "条件必填项为空"), ("_in_roster", "不在报到名册中"),
              ("_in_street", "社区不属于本街道"))

@@ -37,6 +37,7 @@ class Incoming:
     invalid_keys: set[str] = field(default_factory=set)  # keys whose sheet row has errors now
     rows_read: int = 0
     blocked: list[str] = field(default_factory=list)  # sheets with sheet-level errors
+    unkeyed: set[str] = field(default_factory=set)  # sheets with a row whose key can't be read: none of theirs is "gone"
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Plan:
     active_before: int = 0
     rows_read: int = 0
     blocked: list[str] = field(default_factory=list)
+    moved_keys: set[str] = field(default_factory=set)  # keys that enter or leave the live rows (inserts, deletes, restores)
 
 
 def key_column(dataset: str) -> str:
@@ -102,6 +104,8 @@ def collect(results: list[SheetResult], vault: Vault) -> dict[str, Incoming]:
             values[f"{id_field}_hash"] = [vault.lookup_hash(v) if v else None for v in values[id_field]]
         keys = values[key_column(d.name)]
         valid, rows = frame["valid"].tolist(), frame["sheet_row"].tolist()
+        if _has_unreadable_key(result, keys):
+            target.unkeyed.add(result.sheet)
         warned = [bool(w) for w in frame["warned"].tolist()]
         plain_fields = [n for n in d.fields if n != id_field]
         hash_fields = ([f"{id_field}_hash"] if id_field else []) + plain_fields
@@ -125,27 +129,41 @@ def collect(results: list[SheetResult], vault: Vault) -> dict[str, Incoming]:
     return incoming
 
 
+def _has_unreadable_key(result: SheetResult, keys: list[Any]) -> bool:
+    """A row without a key, or with an error on its key cell (a typo, an ID stored as a number): its
+    person can't be matched to the mirror, so no row of the sheet can be told apart from it as gone."""
+    key = DATASETS[result.dataset].key
+    return any(k is None for k in keys) or any(
+        i.severity == ERROR and i.field == key and i.row is not None and i.check != f"{key}_unique"
+        for i in result.issues)
+
+
 def plan_dataset(conn: Connection, source: str, dataset: str, now_in: Incoming) -> Plan:
     table, key = DATA_TABLES[dataset], key_column(dataset)
     plan = Plan(dataset, rows_read=now_in.rows_read, blocked=now_in.blocked)
-    existing = conn.execute(select(table.c.id, table.c[key], table.c.row_hash, table.c.deleted_at, table.c.stale)
-                            .where(table.c.source == source)).all()
+    existing = conn.execute(select(table.c.id, table.c[key], table.c.row_hash, table.c.deleted_at, table.c.stale,
+                                   table.c.sheet).where(table.c.source == source)).all()
     plan.active_before = sum(1 for row in existing if row.deleted_at is None)
     if now_in.blocked:
         return plan  # a sheet we can't read properly changes nothing of its dataset
     seen: set[str] = set()
-    for row_id, row_key, stored_hash, deleted_at, stale in existing:
+    for row_id, row_key, stored_hash, deleted_at, stale, sheet in existing:
         seen.add(row_key)
         record = now_in.records.get(row_key)
         if record is not None:
             if record["row_hash"] != stored_hash or deleted_at is not None or stale:
                 plan.updates.append({**record, "_id": row_id, "_restore": deleted_at is not None})
-        elif row_key in now_in.invalid_keys:
+                if deleted_at is not None:
+                    plan.moved_keys.add(row_key)
+        elif row_key in now_in.invalid_keys or sheet in now_in.unkeyed:
+            # turned invalid, or maybe the row whose key can't be read now: its last good version stays
             if deleted_at is None and not stale:
                 plan.stale.append(row_id)
         elif deleted_at is None:
             plan.deletes.append(row_id)
+            plan.moved_keys.add(row_key)
     plan.inserts = [r for k, r in now_in.records.items() if k not in seen]
+    plan.moved_keys.update(k for k, r in now_in.records.items() if k not in seen)
     return plan
 
 

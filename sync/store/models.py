@@ -20,6 +20,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without a zone; they were written in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
 # ``metadata``, ``roster``, ``wishes``, ``posts`` and ``DATA_TABLES`` are built on first use
 # (see __getattr__ below): the data tables come from the schemas, which import pandera and
 # pandas (about a second), and a sync that finds every source unchanged never needs them.
@@ -52,7 +59,10 @@ sources = Table(
     Column("notify_on", String(20), nullable=False, server_default="issues"),  # always | issues | changes
     Column("writeback", Boolean, nullable=False, server_default=false()),
     Column("enabled", Boolean, nullable=False, server_default=true()),
-    Column("fingerprint", Text),  # of the last source content synced ok
+    Column("declared", Boolean, nullable=False, server_default=false()),  # provisioned from the TOML file
+    _ts("retired_at"),  # a declared source gone from the TOML: disabled, its rows kept but out of the dashboards
+    Column("fingerprint", Text),  # of the source content last read whose results stand (synced ok, or held)
+    _ts("read_at"),  # when that content was read (Google: a periodic forced read catches what modifiedTime missed)
     _ts("last_checked_at"),
     _ts("last_ok_at"),
     _ts("created_at"),
@@ -81,7 +91,7 @@ def _data_table(d: Any) -> Table:
     for name, meta in d.fields.items():
         if meta.kind == "id":
             columns += [Column(f"{name}_enc", Text, nullable=False),
-                        Column(f"{name}_hash", String(64), nullable=False),
+                        Column(f"{name}_hash", String(64), nullable=False, index=True),  # same person elsewhere
                         Column(f"{name}_masked", String(32), nullable=False)]
         else:
             columns.append(Column(name, _COLUMN_TYPES.get(meta.kind, Text)))
@@ -130,7 +140,7 @@ sync_runs = Table(
     Column("status", String(20), nullable=False),  # ok | unchanged | held | failed | running
     _ts("started_at", nullable=False),
     _ts("finished_at"),
-    Column("trigger", String(20), nullable=False, server_default="cli"),  # cli | app | schedule
+    Column("trigger", String(20), nullable=False, server_default="cli"),  # cli | app | schedule | recheck
     Column("pid", Integer),
     Column("rows_read", Integer, nullable=False, server_default="0"),
     Column("inserted", Integer, nullable=False, server_default="0"),

@@ -3,7 +3,9 @@
 - ``read(source, known)`` -> the source's ``Workbook``, or ``None`` when its content fingerprint
   equals ``known`` (nothing changed: no parsing);
 - ``describe(source)`` -> where the sheets are, in Chinese, for pages, logs and reports;
-- ``check(values)`` -> what a new or edited source of this kind is missing (Chinese), or ``None``.
+- ``check(values)`` -> what a new or edited source of this kind is missing (Chinese), or ``None``;
+- ``content_fingerprint``: whether the fingerprint is of the content itself (a file's hash) or a
+  change time that can miss edits (Google's modifiedTime), which ``sync run`` re-reads now and then.
 
 Adding a kind: a module here, and a line in ``KINDS``. Nothing else looks at kind names.
 """

@@ -23,6 +23,7 @@ class Kind(Protocol):
     name: str  # stored in sources.kind and written in the TOML
     label: str  # what staff read
     writes_back: bool  # whether issues can be written into the source itself (opt-in per source)
+    content_fingerprint: bool  # the fingerprint is of the content itself; else a change time, re-read now and then
 
     def read(self, source: Located, known: str | None) -> Workbook | None: ...
 

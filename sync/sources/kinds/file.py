@@ -17,6 +17,7 @@ class FileKind:
     name: str
     label: str
     writes_back = False  # a staff workbook on a share is never written to
+    content_fingerprint = True  # the hash of the very bytes parsed
 
     def read(self, source: Located, known: str | None) -> Workbook | None:
         """Read the file once into memory, hash those bytes, and parse the same bytes."""

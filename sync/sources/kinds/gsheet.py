@@ -30,6 +30,7 @@ class GoogleSheetKind:
     name: str = "gsheet"
     label: str = "Google 表格"
     writes_back = True  # opt-in per source: a 校验结果 worksheet and cell notes (sync.outputs.google_writeback)
+    content_fingerprint = False  # Drive modifiedTime: IMPORTRANGE and add-ons change values without moving it
 
     def read(self, source: Located, known: str | None) -> Workbook | None:
         from sync.sources.google_sheets import read_gsheet  # gspread only for Google sources

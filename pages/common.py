@@ -42,7 +42,8 @@ LABELS = {"district": "区县", "street": "街道", "community": "社区", "grid
           "issues": "问题数", "errors": "错误", "warnings": "警告", "trigger": "触发方式", "started_at": "开始时间",
           "finished_at": "结束时间", "rows_read": "读取", "inserted": "新增", "updated": "更新", "deleted": "删除",
           "message": "说明", "name": "名称", "kind": "类型", "enabled": "启用", "schedule": "定时",
-          "last_ok_at": "最后成功", "last_status": "最近结果", "last_run_at": "最近同步", "last_message": "最近说明"}
+          "last_ok_at": "最后成功", "last_status": "最近结果", "last_run_at": "最近同步", "last_message": "最近说明",
+          "retired_at": "已从配置文件删除"}
 
 
 def _release(mirror: Mirror) -> None:

@@ -17,6 +17,7 @@ user = require_user()
 engine = get_mirror().engine
 st.title("数据质量")
 health = cached(quality.source_health, streets=user.scope)
+health = health[health["retired_at"].isna()]  # a source gone from the configuration has nothing left to fix
 row = st.columns(4)
 row[0].metric("未解决的错误", f"{int(health['errors'].sum()):,}", border=True)
 row[1].metric("警告", f"{int(health['warnings'].sum()):,}", border=True)
@@ -63,6 +64,11 @@ st.dataframe(zh(issues), hide_index=True)
 downloads("问题清单", lambda: zh(issue_table(None)[0]), key="issues")
 if filters["source"]:
     annotated_download(get_mirror(), filters["source"])
+twice, _ = quality.issue_list(engine, user.scope, check="registered_elsewhere")
+if not twice.empty:  # 双报到 is one home community: each side of a pair is listed at its own cell
+    st.subheader("同一人在多处报到")
+    st.caption("同一身份证号同时出现在两个街道（或本街道两个社区）的名册中。请与对方街道核实，只保留一处。")
+    st.dataframe(zh(twice.drop(columns=["dataset", "severity", "检查项"])), hide_index=True)
 st.subheader("长期未更新的工作表")
 days = st.number_input("多少天未变化", min_value=1, value=30, step=1)
 stale = quality.stale_sheets(engine, user.scope, int(days), datetime.now(UTC))

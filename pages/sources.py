@@ -9,7 +9,7 @@ from pages.common import cached, get_mirror, local_time, require_user, template_
 from pages.source_form import location_input, mapping_input, schedule_input, settings_input, show_preview
 from sync.sources.grid import SourceUnreadable
 from sync.queries import quality
-from sync.registry import get_source, save_source
+from sync.registry import duplicate_sources, get_source, save_source
 from sync.store.channels import assign_street
 from sync.source_setup import SourceInvalid, check_values, preview, split_list
 
@@ -19,8 +19,12 @@ user = require_user("admin")
 mirror = get_mirror()
 st.title("数据源管理")
 health = cached(quality.source_health, streets=None)
-listing = health[["district", "street", "name", "kind", "enabled", "schedule", "last_ok_at", "errors", "warnings"]]
-st.dataframe(zh(listing.assign(last_ok_at=local_time(listing["last_ok_at"]))), hide_index=True)
+listing = health[["district", "street", "name", "kind", "enabled", "schedule", "last_ok_at", "errors", "warnings",
+                  "retired_at"]]
+st.dataframe(zh(listing.assign(last_ok_at=local_time(listing["last_ok_at"]), retired_at=local_time(listing["retired_at"]))),
+             hide_index=True)
+for source_name, warnings in duplicate_sources(mirror.engine).items():
+    st.warning(f"数据源“{source_name}”：" + "；".join(warnings))
 choice = st.selectbox("编辑数据源", [NEW, *health["name"]])
 source = None if choice == NEW else get_source(mirror.engine, choice)
 if source is not None and any(s["name"] == source.name for s in mirror.config.sources):

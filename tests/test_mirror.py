@@ -29,6 +29,9 @@ def street(tmp_path, db_url):
         def write(self, roster_rows=None, wish_rows=None):
             write_register(book, roster_rows, wish_rows)
 
+        def write_all(self, **registers):
+            write_register(book, **registers)
+
         def sync(self, **kw):
             mirror = open_mirror(str(config))
             try:

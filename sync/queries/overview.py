@@ -17,7 +17,8 @@ MEASURES = ["members", "wishes", "claimed", "completed", "posts", "staffed", "va
 
 def places(engine: Engine, streets: Streets) -> pd.DataFrame:
     """The districts and streets the user may see (for the filters)."""
-    stmt = (select(sources.c.district, sources.c.street).distinct().where(*visible_sources(streets))
+    stmt = (select(sources.c.district, sources.c.street).distinct()
+            .where(*visible_sources(streets), sources.c.retired_at.is_(None))
             .order_by(sources.c.district, sources.c.street))
     return frame(engine, stmt)
 

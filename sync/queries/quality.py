@@ -14,10 +14,10 @@ SEVERITIES = ("error", "warning", "info")
 
 
 def _issue_filters(streets: Streets, street: str | None, source: str | None, dataset: str | None,
-                   severity: str | None) -> list:
+                   severity: str | None, check: str | None = None) -> list:
     conditions = visible_sources(streets)
     for column, value in ((sources.c.street, street), (issues.c.source, source), (issues.c.dataset, dataset),
-                          (issues.c.severity, severity)):
+                          (issues.c.severity, severity), (issues.c.check, check)):
         if value:
             conditions.append(column == value)
     return conditions
@@ -34,10 +34,10 @@ def issue_counts(engine: Engine, streets: Streets) -> pd.DataFrame:
 
 
 def issue_list(engine: Engine, streets: Streets, *, street: str | None = None, source: str | None = None,
-               dataset: str | None = None, severity: str | None = None,
+               dataset: str | None = None, severity: str | None = None, check: str | None = None,
                limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """Open issues in sheet order: street, source, worksheet, row, cell, column, value, message."""
-    conditions = _issue_filters(streets, street, source, dataset, severity)
+    conditions = _issue_filters(streets, street, source, dataset, severity, check)
     joined = issues.join(sources, sources.c.name == issues.c.source)
     stmt = (select(sources.c.street.label("街道"), issues.c.source.label("数据源"), issues.c.dataset,
                    issues.c.severity, issues.c.sheet.label("工作表"), issues.c.row.label("行"),
@@ -75,7 +75,8 @@ def source_health(engine: Engine, streets: Streets) -> pd.DataFrame:
               .group_by(issues.c.source).subquery())
     latest = _latest_runs()
     stmt = (select(sources.c.district, sources.c.street, sources.c.name, sources.c.kind, sources.c.path,
-                   sources.c.spreadsheet, sources.c.enabled, sources.c.schedule, sources.c.last_ok_at,
+                   sources.c.spreadsheet, sources.c.enabled, sources.c.retired_at, sources.c.schedule,
+                   sources.c.last_ok_at,
                    sync_runs.c.status.label("last_status"), sync_runs.c.finished_at.label("last_run_at"),
                    sync_runs.c.message.label("last_message"),
                    func.coalesce(counts.c.errors, 0).label("errors"),

@@ -61,8 +61,10 @@ def _month_sqlite(element, compiler, **kw) -> str:
 
 def live(table: Table, streets: Streets, start: date | None = None, end: date | None = None,
          date_column: str | None = None) -> list[ColumnElement]:
-    """Conditions for the rows a user may see: in the sheet now, in their streets, in the period."""
-    conditions: list[ColumnElement] = [table.c.deleted_at.is_(None)]
+    """Conditions for the rows a user may see: in the sheet now, not from a retired source, in their
+    streets, in the period."""
+    conditions: list[ColumnElement] = [table.c.deleted_at.is_(None),
+                                       table.c.source.not_in(select(sources.c.name).where(sources.c.retired_at.is_not(None)))]
     if streets is not None:
         conditions.append(table.c.source.in_(select(sources.c.name).where(sources.c.street.in_(streets))))
     column = table.c[date_column] if date_column else None

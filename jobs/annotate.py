@@ -141,4 +141,4 @@ def annotate_source(mirror: Mirror, source_name: str, out: Path) -> Path:
     if source is None:
         raise UnknownSource(f"没有名为“{source_name}”的数据源")
     workbook = read_source(source, None)
-    return annotate(workbook, check_source(workbook, source_context(mirror.engine, source)), out)
+    return annotate(workbook, check_source(workbook, source_context(mirror.engine, source, mirror.vault)), out)

@@ -155,3 +155,48 @@ def test_merges_come_with_the_google_sheet(sheets_emulator, service_account_info
     (result,) = check_source(book, SourceContext(communities=frozenset({"德胜街社区"})))
     assert (result.valid_rows, result.issues) == (3, [])
 
+
+
+def write_ods(path: Path, title: str, rows: list[str]) -> Path:
+    """A minimal OpenDocument spreadsheet from rows of ready-made ``<table:table-row>`` XML."""
+    import zipfile
+
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="{title}">{"".join(rows)}'
+               '</table:table></office:spreadsheet></office:body></office:document-content>')
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+        zf.writestr("META-INF/manifest.xml", manifest)
+    return path
+
+
+def _cell(value: str = "", span: tuple[int, int] = (1, 1)) -> str:
+    spans = "".join(f' table:number-{k}-spanned="{n}"' for k, n in zip(("rows", "columns"), span) if n > 1)
+    if not value:
+        return f"<table:table-cell{spans}/>"
+    return f'<table:table-cell office:value-type="string"{spans}><text:p>{value}</text:p></table:table-cell>'
+
+
+def test_merges_of_an_ods_file_are_read_from_its_xml(tmp_path):
+    fields = ["name", "id_number", "gender", "phone", "employer", "registered_on", "community"]
+    header, *data = rows_of("roster", [record("roster", i) for i in range(3)], fields)
+    row = "<table:table-row>{}</table:table-row>".format
+    xml = [row(_cell("上站街道在职党员报到名册", (1, 7)) + '<table:covered-table-cell table:number-columns-repeated="6"/>'),
+           '<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="7"/>'
+           '</table:table-row>',
+           row("".join(_cell(h) for h in header))]
+    for i, values in enumerate(data):  # 报到社区 merged down over the three people
+        community = _cell(values[6], (3, 1)) if i == 0 else "<table:covered-table-cell/>"
+        xml.append(row("".join(_cell(str(v)) for v in values[:6]) + community))
+    grid = read_file(write_ods(tmp_path / "roster.ods", "报到名册", xml)).grids[0]
+    assert grid.merges == [(0, 0, 0, 6), (4, 6, 6, 6)]
+    (result,) = check_source(Workbook("roster.ods", [grid]))
+    assert (result.header_row, result.rows, result.valid_rows, result.issues) == (4, 3, 3, [])

@@ -115,6 +115,11 @@ def read_workbook(data: bytes, name: str) -> list[Grid]:
         if suffix in (".xlsx", ".xlsm"):
             from sync.sources.xlsx_errors import formula_errors  # openpyxl inside: not for a fingerprint check
             _restore_errors(grids, formula_errors(io.BytesIO(data)))
+        if suffix == ".ods":  # calamine knows no .ods merges
+            from sync.sources.ods_merges import ods_merges
+            merges = ods_merges(io.BytesIO(data))
+            for grid in grids:
+                grid.merges = merges.get(grid.title, [])
     except SourceUnreadable:
         raise
     except calamine.PasswordError:
@@ -144,7 +149,7 @@ def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata) -
             f"工作表“{meta.name}”过大（{height}行×{width}列），"
             f"超过 {MAX_CELLS:,} 个单元格的上限：请拆分后再提供")
     rows = sheet.to_python(skip_empty_area=False)
-    # calamine knows the merged ranges of .xlsx/.xlsm/.xls (absolute, like these rows); .ods and .xlsb: None
+    # calamine knows the merged ranges of .xlsx/.xlsm/.xls (absolute, like these rows); .ods: ods_merges; .xlsb: None
     merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ()]
     return Grid(title=meta.name, rows=rows, hidden=meta.visible != calamine.SheetVisibleEnum.Visible, merges=merges)
 

@@ -117,3 +117,25 @@ def test_staff_without_street_is_refused(own_world):
     by_label(at.button, "创建").click().run()
     assert any("至少要绑定一个街道" in e.value for e in at.error)
     assert get_user(make_engine(own_world.db_url), "nobody") is None
+
+
+def test_two_sources_over_one_file_are_warned_and_their_people_listed_twice(own_world):
+    # issue 13: a source renamed in the app beside the TOML's one doubled the street, unnoticed
+    from sync.registry import save_source
+    from sync.service import open_mirror, sync_sources
+
+    mirror = open_mirror()
+    save_source(mirror.engine, "shangzhan_copy", {"street": "上站街道", "district": "城区", "kind": "excel",
+                                                  "path": str(own_world.root / "shangzhan.xlsx")})
+    results = sync_sources(mirror, ["shangzhan_copy"])
+    mirror.engine.dispose()
+    assert [r.source for r in results] == ["shangzhan_copy", "shangzhan"]  # the people's other roster, checked again
+    assert "注意：与数据源“shangzhan”读取同一个文件或表格" in results[0].message
+    at = open_page("admin", "pages/sources.py")
+    assert any("shangzhan_copy" in w.value and "同一个文件" in w.value for w in at.warning)
+    at.switch_page("pages/quality.py").run()
+    assert not at.exception, at.exception
+    assert "同一人在多处报到" in [s.value for s in at.subheader]
+    twice = next(d.value for d in at.dataframe if "问题说明" in d.value and len(d.value) and
+                 d.value["问题说明"].str.contains("本街道").all())
+    assert set(twice["数据源"]) == {"shangzhan", "shangzhan_copy"}

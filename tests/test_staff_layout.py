@@ -200,3 +200,22 @@ def test_merges_of_an_ods_file_are_read_from_its_xml(tmp_path):
     assert grid.merges == [(0, 0, 0, 6), (4, 6, 6, 6)]
     (result,) = check_source(Workbook("roster.ods", [grid]))
     assert (result.header_row, result.rows, result.valid_rows, result.issues) == (4, 3, 3, [])
+
+
+def test_a_merged_block_is_marked_once_at_its_top_left_cell(tmp_path):
+    import openpyxl
+
+    from jobs.annotate import annotate_workbook
+    from sync.outputs.google_writeback import note_requests
+
+    book = write_staff_workbook(tmp_path / "staff.xlsx")
+    workbook = openpyxl.load_workbook(book)
+    workbook["报到名册"]["F4"] = None  # the 工作单位 of a block of four, merged F4:F7, cleared
+    workbook.save(book)
+    results = check_source(read_file(book))
+    assert [(i.row, i.cell, i.message) for i in results[0].issues] == [(r, "F4", "工作单位不能为空") for r in range(4, 8)]
+    out = annotate_workbook(book, results, tmp_path / "marked.xlsx")
+    assert openpyxl.load_workbook(out)["报到名册"]["F4"].comment.text == "【错误】工作单位不能为空"
+    sheets = {"报到名册": {"sheetId": 7, "gridProperties": {"rowCount": 1000, "columnCount": 26}}}
+    (request,) = note_requests(sheets, {}, results[0].issues)  # Google: one note, the message once
+    assert request["updateCells"]["rows"][0]["values"][0]["note"].count("工作单位不能为空") == 1

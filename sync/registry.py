@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -134,7 +134,7 @@ _SHEET_KEY = re.compile(r"/d/([A-Za-z0-9_-]+)")
 def _location(row: Any) -> str | None:
     """Where a source reads: its file, resolved, or its spreadsheet's key (a link or the bare key)."""
     if row.path:
-        return str(Path(row.path).resolve())
+        return os.path.normpath(os.path.abspath(row.path))  # no file system access: any text is a path here
     if row.spreadsheet:
         found = _SHEET_KEY.search(row.spreadsheet)
         return found.group(1) if found else row.spreadsheet.strip()

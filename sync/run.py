@@ -8,7 +8,6 @@ on). A per-source lock keeps two processes from syncing one source at once.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import time
@@ -24,8 +23,9 @@ from sync.sources.kinds import kind_of
 from sync.check.issues import Issue
 from sync.store.locks import source_lock
 from sync.store.models import issues, sheets, sources, sync_runs
+from sync.known import STILL_HELD, known_content, known_values, standing_hold
 from sync.registry import Source, duplicate_notice
-from sync.store.models import aware, now
+from sync.store.models import now
 from sync.terms import NO_REGISTER
 
 # The validation and mirror modules (pandas, pandera, the schemas) are imported where a
@@ -57,38 +57,6 @@ class RunResult:
 
 class Held(Exception):
     """The change looks like an accident; the mirror is left untouched."""
-
-
-def config_hash(source: Source) -> str:
-    """What, beyond the sheet's content, changes the result of a sync."""
-    blob = json.dumps([source.sheets, sorted(source.communities or [])], ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _known_content(source: Source, recheck: timedelta | None = None) -> str | None:
-    """The content whose results stand (last synced ok, or held): the same again is unchanged.
-
-    A fingerprint that is a change time, not the content (Google's modifiedTime, which values
-    arriving through IMPORTRANGE or add-ons never move), is trusted for ``recheck`` only.
-    """
-    if not (source.fingerprint and source.fingerprint.endswith("|" + config_hash(source))):
-        return None
-    if recheck and not kind_of(source).content_fingerprint and (
-            source.read_at is None or now() - aware(source.read_at) >= recheck):
-        return None
-    return source.fingerprint.rsplit("|", 1)[0]
-
-
-def _standing_hold(engine: Engine, source: Source) -> str | None:
-    """The message of the source's last verdict on its content when that was "held", else None."""
-    with engine.connect() as conn:
-        last = conn.execute(select(sync_runs.c.status, sync_runs.c.message)
-                            .where(sync_runs.c.source == source.name, sync_runs.c.status.in_(("ok", "held")))
-                            .order_by(sync_runs.c.id.desc()).limit(1)).first()
-    return last.message.removeprefix(STILL_HELD) if last is not None and last.status == "held" else None
-
-
-STILL_HELD = "表格未变化，仍暂停："
 
 
 def read_source(source: Source, known: str | None) -> Workbook | None:
@@ -206,6 +174,11 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
             if current is not None and source.writeback and kind_of(source).writes_back:
                 say(f"{source.name}：回写校验结果")
                 _write_back(engine, source, current, result)
+            notice = duplicate_notice(engine, source)  # another enabled source over the same sheets or register
+            if notice:
+                result.message += f"；注意：{notice}"
+                with engine.begin() as conn:
+                    _finish(conn, run_id, result)
         except Exception as exc:  # a bad source, a bug or a database fault: recorded, mirror untouched
             if isinstance(exc, SourceUnreadable):
                 result.message = str(exc)
@@ -213,11 +186,6 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
                 log.exception("sync of %s failed", source.name)
                 result.message = f"同步出错（{type(exc).__name__}），镜像保持不变：请联系管理员查看日志"
             result.status = "failed"
-            with engine.begin() as conn:
-                _finish(conn, run_id, result)
-        notice = duplicate_notice(engine, source)  # another enabled source over the same sheets or register
-        if notice:
-            result.message += f"；注意：{notice}"
             with engine.begin() as conn:
                 _finish(conn, run_id, result)
         result.seconds = time.monotonic() - started
@@ -240,10 +208,10 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
     """The sync proper; returns the source's current issues, or None when it was unchanged."""
     say(f"{source.name}：检查是否有变化")
     # a confirmed mass delete reads again: the content it confirms was held, and held content is "known"
-    known = None if force or allow_mass_delete else _known_content(source, recheck)
+    known = None if force or allow_mass_delete else known_content(source, recheck)
     workbook = read_source(source, known)
     if workbook is None:
-        held = _standing_hold(engine, source)  # unchanged since a held run: still held, issues still open
+        held = standing_hold(engine, source)  # unchanged since a held run: still held, issues still open
         result.status, result.message = ("held", STILL_HELD + held) if held is not None else ("unchanged", "表格未变化")
         with engine.begin() as conn:
             conn.execute(update(sources).where(sources.c.id == source.id).values(last_checked_at=now()))
@@ -272,7 +240,7 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
             # the held content's results stand: the same bytes again are "unchanged" (still held), and
             # any other content - the last good bytes restored, say - is read and checked afresh
             conn.execute(update(sources).where(sources.c.id == source.id).values(
-                fingerprint=f"{workbook.fingerprint}|{config_hash(source)}", read_at=when, last_checked_at=when))
+                **known_values(source, workbook, when)))
             _finish(conn, result.run_id, result)
     return all_issues
 
@@ -299,8 +267,7 @@ def _write(engine, source, vault, result, workbook, results, incoming, allow_mas
         _replace_issues(conn, source, result.run_id, results)
         _record_sheets(conn, source, results, when)
         conn.execute(update(sources).where(sources.c.id == source.id).values(
-            fingerprint=f"{workbook.fingerprint}|{config_hash(source)}", read_at=when, last_checked_at=when,
-            last_ok_at=when))
+            **known_values(source, workbook, when), last_ok_at=when))
         result.status = "ok"
         result.message = f"读取{result.rows_read}行：新增{result.inserted}，更新{result.updated}，删除{result.deleted}"
         _finish(conn, result.run_id, result)

@@ -18,10 +18,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from sync.registry import Source
-from sync.store.models import aware, now
 from sync.sources.grid import Workbook
 from sync.sources.kinds import kind_of
-from sync.store.models import sync_runs
+from sync.store.models import aware, now, sync_runs
 
 STILL_HELD = "表格未变化，仍暂停："  # an unchanged run after a held one: still held, the issues still open
 

@@ -63,6 +63,13 @@ def db_url(request, tmp_path):
         admin.dispose()
 
 
+@pytest.fixture
+def street(tmp_path, db_url):
+    """One source over one register workbook (tests/registers.py's OneSource), on both databases."""
+    from tests.registers import OneSource
+    return OneSource(tmp_path, db_url)
+
+
 # --- the Streamlit app's worlds (tests/app_world.py builds them) ---------------------------------
 
 @pytest.fixture(scope="module")

@@ -67,3 +67,45 @@ def write_config(path: Path, db_url: str, sources: list[dict[str, Any]], extra: 
         lines.append("")
     path.write_text("\n".join(lines) + extra, encoding="utf-8")
     return path
+
+
+class OneSource:
+    """A one-source setup: a register workbook, a config pointing at it, and helpers to sync and query
+    (the ``street`` fixture of conftest.py)."""
+
+    def __init__(self, tmp_path: Path, db_url: str):
+        self.path = tmp_path / "shangzhan.xlsx"
+        self.config = write_config(tmp_path / "taizhang.toml", db_url, [
+            {"name": "shangzhan", "street": "上站街道", "district": "城区", "kind": "excel", "path": str(self.path)}])
+
+    def write(self, roster_rows=None, wish_rows=None):
+        write_register(self.path, roster_rows, wish_rows)
+
+    def write_all(self, **registers):
+        write_register(self.path, **registers)
+
+    def sync(self, **kw):
+        from sync.service import open_mirror, sync_sources
+        mirror = open_mirror(str(self.config))
+        try:
+            return sync_sources(mirror, **kw)[0]
+        finally:
+            mirror.engine.dispose()
+
+    def query(self, statement):
+        from sync.service import open_mirror
+        mirror = open_mirror(str(self.config))
+        try:
+            with mirror.engine.connect() as conn:
+                return conn.execute(statement).all()
+        finally:
+            mirror.engine.dispose()
+
+
+def active(street: OneSource, table=None) -> int:
+    """Rows of ``table`` (default: the roster) in the sheet now."""
+    from sqlalchemy import func, select
+
+    from sync.store.models import roster
+    table = roster if table is None else table
+    return street.query(select(func.count()).select_from(table).where(table.c.deleted_at.is_(None)))[0][0]

@@ -32,7 +32,7 @@ def people() -> list[dict[str, Any]]:
     for n in range(ROSTER_ROWS):
         male = n % 2 == 0
         out.append({"序号": n + 1, "姓名": f"党员{chr(0x4e00 + 0x100 + n)}{chr(0x4e00 + 0x200 + n)}",
-                    "身份证\n号码": person_id(f"19{70 + n % 20}0{1 + n % 9}1{n % 9}", n + 1, male=male),
+                    "身份证\n号码": person_id(n + 1, born=f"19{70 + n % 20}0{1 + n % 9}1{n % 9}", male=male),
                     "性别": "男" if male else "女", "联系\n电话": f"139{n:08d}",
                     "工作单位": ("阳泉市供电公司", "阳泉市第一中学")[n // 4 % 2],
                     "所在\n党组织": "城区机关第一党支部", "报到社区": COMMUNITIES[n // BLOCK],
@@ -64,7 +64,7 @@ def _sheet(book: openpyxl.Workbook, title: str, heading: str, columns: list[str]
         group_row[first - 1] = label
     ws.append(group_row)
     ws.append([None if col not in grouped else columns[col - 1] for col in range(1, width + 1)])
-    for label, first, last in groups:  # merged after the rows are written: a merge moves openpyxl's append row
+    for _label, first, last in groups:  # merged after the rows are written: a merge moves openpyxl's append row
         if last > first:
             ws.merge_cells(start_row=2, start_column=first, end_row=2, end_column=last)
     for col in range(1, width + 1):

@@ -7,51 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from sync.store.models import issues, roster, row_history, sheets, sync_runs, wishes
 from sync.service import open_mirror, sync_sources
 from tests.validation_cases import person_id
-from tests.registers import roster_row, wish_row, write_config, write_register
-
-
-@pytest.fixture
-def street(tmp_path, db_url):
-    """A one-source setup: a register workbook, a config pointing at it, and a helper to sync."""
-    book = tmp_path / "shangzhan.xlsx"
-    config = write_config(tmp_path / "taizhang.toml", db_url, [
-        {"name": "shangzhan", "street": "上站街道", "district": "城区", "kind": "excel", "path": str(book)}])
-
-    class Street:
-        path = book
-
-        def write(self, roster_rows=None, wish_rows=None):
-            write_register(book, roster_rows, wish_rows)
-
-        def write_all(self, **registers):
-            write_register(book, **registers)
-
-        def sync(self, **kw):
-            mirror = open_mirror(str(config))
-            try:
-                return sync_sources(mirror, **kw)[0]
-            finally:
-                mirror.engine.dispose()
-
-        def query(self, statement):
-            mirror = open_mirror(str(config))
-            try:
-                with mirror.engine.connect() as conn:
-                    return conn.execute(statement).all()
-            finally:
-                mirror.engine.dispose()
-
-    return Street()
-
-
-def active(street, table=roster):
-    return street.query(select(func.count()).select_from(table).where(table.c.deleted_at.is_(None)))[0][0]
+from tests.registers import active, roster_row, wish_row, write_config, write_register
 
 
 def test_first_sync_inserts_valid_rows_and_keeps_invalid_ones_out(street):

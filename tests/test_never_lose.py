@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from sync.store.models import issues, posts, roster, wishes
-from tests.registers import ROSTER_HEADERS, make_id, post_row, roster_row, wish_row
-from tests.test_mirror import active, street  # noqa: F401 - the one-source fixture and its counter
+from tests.registers import ROSTER_HEADERS, active, post_row, roster_row, wish_row
+from tests.validation_cases import wrong_check
 
 ID = ROSTER_HEADERS.index("身份证号")
 
@@ -27,8 +27,8 @@ def with_id(n: int, value) -> list:
 # how the ID cell of 27 of 60 members turns unreadable
 UNREADABLE = [
     ("blanked", lambda n: ""),
-    ("stored as a number", lambda n: int(make_id(n, male=n % 2 == 1)[:17])),  # Excel kept 15-17 digits of it
-    ("a typo in the check digit", lambda n: make_id(n, male=n % 2 == 1)[:17] + ("0" if make_id(n, male=n % 2 == 1)[17] != "0" else "1")),
+    ("stored as a number", lambda n: int(roster_row(n)[ID][:17])),  # Excel kept 15-17 digits of it
+    ("a typo in the check digit", lambda n: wrong_check(roster_row(n)[ID])),
 ]
 
 

@@ -12,12 +12,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from sync.queries import overview
-from sync.registry import duplicate_sources, get_source, now, save_source
+from sync.registry import duplicate_sources, get_source, save_source
 from sync.service import open_mirror, sync_sources
-from sync.store.models import issues, roster, sources
+from sync.store.models import issues, now, roster, sources
 from tests.registers import ROSTER_HEADERS, roster_row, write_config, write_register
 
-pytest_plugins = ["tests.gsheet_fixtures"]
 ROOT = Path(__file__).resolve().parents[1]
 
 

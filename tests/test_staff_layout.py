@@ -17,8 +17,6 @@ from sync.sources.readers import read_file
 from tests.staff_layout import ROSTER_ROWS, write_staff_workbook
 from tests.validation_cases import record, rows_of, write_xlsx
 
-pytest_plugins = ["tests.gsheet_fixtures"]
-
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "calamine"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared spreadsheet corpus is not beside the repo ({CORPUS})")

@@ -29,7 +29,7 @@ def header_rows(grid: Grid, scan: int) -> list[list[Any]]:
     if not grid.merges:
         return grid.rows
     top = [list(row) for row in grid.rows[:scan]]
-    for r0, c0, r1, c1 in grid.merges:
+    for r0, c0, r1, _last_col in grid.merges:
         if r0 >= len(top) or c0 >= len(top[r0]) or _blank(top[r0][c0]):
             continue
         for i in range(r0 + 1, min(r1, len(top) - 1) + 1):

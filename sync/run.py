@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, select, update
 
-from sync.sources.grid import SourceUnreadable, Workbook
+from sync.sources.grid import SourceUnreadable, Workbook, is_panic
 from sync.sources.kinds import kind_of
 from sync.check.issues import Issue
 from sync.store.locks import source_lock
@@ -171,7 +171,9 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
             if current is not None and source.writeback and kind_of(source).writes_back:
                 say(f"{source.name}：回写校验结果")
                 _write_back(engine, source, current, result)
-        except Exception as exc:  # a bad source, a bug or a database fault: recorded, mirror untouched
+        except BaseException as exc:  # a bad source, a bug, a database fault, a Rust panic: recorded, mirror untouched
+            if not isinstance(exc, Exception) and not is_panic(exc):
+                raise  # Ctrl-C or exit: the next run marks this one failed
             if isinstance(exc, SourceUnreadable):
                 result.message = str(exc)
             else:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages.common import current_user, get_mirror, sign_out
 from sync.sources.grid import SourceUnreadable
+from sync.store.crypto import SecretKeyInvalid
 from sync.store.users import ROLES
 
 st.set_page_config(page_title="台账通", page_icon="📋", layout="wide")
@@ -25,7 +26,7 @@ PAGES = {
 
 try:
     get_mirror()
-except SourceUnreadable as exc:  # a broken configuration file: say what to fix, no traceback
+except (SourceUnreadable, SecretKeyInvalid) as exc:  # a broken configuration, a lost key: say what to fix
     st.error(str(exc))
     st.stop()
 

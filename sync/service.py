@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 
 from sync.config import Config, load_config
 from sync.store.channels import provision_channels
-from sync.store.crypto import Vault, load_master_key
+from sync.store.crypto import Vault
 from sync.store.db import make_engine, upgrade
+from sync.store.keys import open_vault
 from sync.registry import list_sources, provision_sources
 from sync.run import Progress, RunResult, sync_source
 
@@ -25,12 +26,13 @@ class Mirror:
 
 
 def open_mirror(config_file: str | None = None, db_url: str | None = None) -> Mirror:
-    """Load the configuration, upgrade the database and provision the declared sources and robots."""
+    """Load the configuration, upgrade the database, check the key against it (SecretKeyMissing,
+    SecretKeyMismatch) and provision the declared sources and robots."""
     config = load_config(config_file, db_url)
     engine = make_engine(config.database_url)
     upgrade(engine)
+    vault = open_vault(engine)
     provision_sources(engine, config.sources)
-    vault = Vault(load_master_key())
     provision_channels(engine, vault, config.channels)
     return Mirror(config, engine, vault)
 

@@ -15,7 +15,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "TAIZHANG_CONFIG": (None, "数据源配置文件（TOML）；默认 taizhang.toml，不存在时用 data/demo/taizhang.toml"),
     "TAIZHANG_DATABASE_URL": (None, "镜像数据库 URL；默认取配置文件 [database] url，再默认 sqlite:///data/taizhang.db"),
     "TAIZHANG_DATA_DIR": ("data", "数据目录：SQLite 文件、密钥文件、发件箱、上传的工作簿"),
-    "TAIZHANG_SECRET_KEY": (None, "个人信息加密主密钥（urlsafe base64，32字节）；未设置时首次启动生成 data/secret.key（仅属主可读）"),
+    "TAIZHANG_SECRET_KEY": (None, "个人信息加密主密钥（urlsafe base64，32字节）；未设置时空库首次启动生成 data/secret.key（仅属主可读）；数据库记录其校验值，密钥丢失或不符时拒绝启动"),
     "TAIZHANG_ADMIN_PASSWORD": (None, "首次启动时创建的 admin 用户的密码；未设置时随机生成并在控制台打印一次"),
     "TAIZHANG_EMBEDDED_WORKER": ("1", "设为 0 时，streamlit run app.py 不在进程内运行定时任务（改用 python -m jobs）"),
     "TAIZHANG_SMTP_PASSWORD": (None, "SMTP 密码"),

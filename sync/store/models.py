@@ -237,3 +237,10 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     _ts("expires_at", nullable=False),
 )
+
+meta = Table(
+    "meta", _metadata,  # facts about the mirror itself, e.g. the key check value (sync.store.keys)
+    Column("name", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
+    _ts("updated_at"),
+)

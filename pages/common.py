@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -43,6 +44,23 @@ LABELS = {"district": "区县", "street": "街道", "community": "社区", "grid
           "finished_at": "结束时间", "rows_read": "读取", "inserted": "新增", "updated": "更新", "deleted": "删除",
           "message": "说明", "name": "名称", "kind": "类型", "enabled": "启用", "schedule": "定时",
           "last_ok_at": "最后成功", "last_status": "最近结果", "last_run_at": "最近同步", "last_message": "最近说明"}
+
+
+# Every text that came from a sheet, a file name or a person goes through plain() before a
+# Streamlit call that reads Markdown (alerts, captions, st.write, status lines, widget labels):
+# a worksheet titled "[点此验证](http://…)" or ":red[**系统通知**]" must show as those characters,
+# not as a link, a coloured notice or an image fetched from elsewhere (issue 14).
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation: CommonMark lets each be escaped
+# GFM turns bare URLs and e-mail addresses into links after escapes are resolved: a zero-width
+# space after the scheme or "www" (and before "@") keeps the text and breaks the match
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(?=@)")
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
+
+
+def plain(text: object) -> str:
+    """``text`` as Markdown that renders exactly these characters, on one line."""
+    flat = _LINE_BREAKS.sub(" ", str(text))
+    return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u200b", flat))
 
 
 def _release(mirror: Mirror) -> None:
@@ -188,7 +206,7 @@ def _annotated(mirror: Mirror, source: str) -> bytes:
 
 def annotated_download(mirror: Mirror, source: str) -> None:
     """The staff's own workbook with every problem cell coloured and commented (built when clicked)."""
-    st.download_button(f"下载标注问题的工作簿（{source}）", lambda: _annotated(mirror, source),
+    st.download_button(f"下载标注问题的工作簿（{plain(source)}）", lambda: _annotated(mirror, source),
                        f"{source}-校验标注.xlsx", key=f"annotated-{source}", on_click="ignore",
                        help="原表格的副本：错误单元格标红、警告标黄，并附批注和“校验结果”工作表")
 
@@ -225,7 +243,7 @@ def run_sync(mirror: Mirror, names: list[str], *, force: bool = False, allow_mas
         results = sync_sources(mirror, names, force=force, allow_mass_delete=allow_mass_delete, trigger="app",
                                progress=status.write)
         for r in results:
-            status.write(f"{r.source}：{RUN_STATUS_WORDS[r.status]}。{r.message}")
+            status.write(plain(f"{r.source}：{RUN_STATUS_WORDS[r.status]}。{r.message}"))
         bad = [r for r in results if r.status in ("failed", "held")]
         status.update(label=f"同步完成：{len(results) - len(bad)} 个成功" + (f"，{len(bad)} 个需要处理" if bad else ""),
                       state="error" if bad else "complete")

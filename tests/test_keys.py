@@ -204,3 +204,21 @@ def test_a_rotation_stopped_before_replacing_the_key_file_is_finished_by_the_nex
     assert reopened.vault.decrypt(stored_ids(reopened)[0][0]) == roster_row(1)[1]
     assert Vault(load_master_key()).check_value == reopened.vault.check_value
     reopened.engine.dispose()
+
+
+def test_the_app_says_what_to_restore_instead_of_starting(synced, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app_world import APP, forget_app_state
+
+    mirror, config, _book = synced
+    key_file().unlink()
+    monkeypatch.setenv("TAIZHANG_CONFIG", str(config))
+    monkeypatch.setenv("TAIZHANG_EMBEDDED_WORKER", "0")
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=60).run()
+        assert not at.exception and [e.value for e in at.error] and "请从备份恢复该文件" in at.error[0].value
+        assert not at.text_input  # no login form: nothing runs on a mirror it cannot read
+    finally:
+        forget_app_state()
+    assert not key_file().exists()

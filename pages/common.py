@@ -94,6 +94,13 @@ def sign_in(user: User) -> None:
     st.session_state["auth"] = {"username": user.username, "since": time.time()}
 
 
+def client_address() -> str:
+    """Who is signing in, for login throttling: the first X-Forwarded-For address behind a proxy
+    (else every user would share the proxy's count), the connection's address, or "local"."""
+    forwarded = (st.context.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+    return forwarded or st.context.ip_address or "local"
+
+
 def oidc_configured() -> bool:
     """Whether ``[auth]`` in .streamlit/secrets.toml configures st.login (OIDC)."""
     try:

@@ -244,3 +244,12 @@ meta = Table(
     Column("value", Text, nullable=False),
     _ts("updated_at"),
 )
+
+login_failures = Table(
+    "login_failures", _metadata,  # sync.store.throttle: failed logins per user name and per client
+    Column("key", String(200), primary_key=True),  # "user:<name>" or "client:<address>"
+    Column("failures", Integer, nullable=False, server_default="0"),
+    _ts("first_at", nullable=False),  # when the current count began
+    _ts("locked_until"),
+)
+

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync.store.models import now, users
+from sync.store.throttle import LOCK, Attempt, LoginLocked, check_allowed, clear_user, locked_message, record_failure
 from sync.settings import setting
 
 ROLES = {"admin": "管理员", "supervisor": "督导（只读）", "staff": "街道工作人员"}
@@ -99,16 +100,26 @@ def list_users(engine: Engine) -> list[User]:
         return [_user(r) for r in conn.execute(select(users).order_by(users.c.username))]
 
 
-def authenticate(engine: Engine, username: str, password: str) -> User | None:
-    """The active user with this name and password, else None (and the same time spent either way)."""
+def authenticate(engine: Engine, username: str, password: str, client: str = "local") -> User | None:
+    """The active user with this name and password, else None (and the same time spent either way).
+
+    Raises LoginLocked (Chinese) when the name or the client has failed too often lately
+    (sync.store.throttle), including on the failure that locks it; ``client`` is its address.
+    """
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username.strip())).first()
+    attempt = Attempt(username, client, known=row is not None)
+    check_allowed(engine, attempt)  # a locked name is refused before its password is tried
     try:
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        if row is None or not row.active:
+            raise VerificationError
     except (VerificationError, InvalidHashError):
+        locked = record_failure(engine, attempt)
+        if locked:
+            raise LoginLocked(locked_message(locked, LOCK.seconds // 60)) from None
         return None
-    if row is None or not row.active:
-        return None
+    clear_user(engine, row.username)
     values = {"last_login_at": now()}
     if _hasher.check_needs_rehash(row.password_hash):
         values["password_hash"] = _hasher.hash(password)
@@ -134,6 +145,7 @@ def update_user(engine: Engine, username: str, *, role: str | None = None, stree
         values["active"] = active
     if password:
         values["password_hash"] = _hasher.hash(password)
+        clear_user(engine, username)  # a reset by an admin also lifts a lock-out
     if display_name is not None:
         values["display_name"] = display_name or None
     with engine.begin() as conn:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.channel_form import robots_input, robots_manager
 from pages.common import cached, get_mirror, local_time, plain, require_user, template_download, zh
+from jobs.schedule import report_schedule_problem
 from pages.source_form import location_input, mapping_input, schedule_input, settings_input, show_preview
 from sync.sources.grid import SourceUnreadable
 from sync.queries import quality
@@ -18,6 +19,9 @@ NEW = "（新建数据源）"
 user = require_user("admin")
 mirror = get_mirror()
 st.title("数据源管理")
+report_problem = report_schedule_problem(mirror.config.reports)
+if report_problem:
+    st.error(plain(report_problem))
 health = cached(quality.source_health, streets=None)
 listing = health[["district", "street", "name", "kind", "enabled", "schedule", "last_ok_at", "errors", "warnings"]]
 st.dataframe(zh(listing.assign(last_ok_at=local_time(listing["last_ok_at"]))), hide_index=True)

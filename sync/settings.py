@@ -16,7 +16,7 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "TAIZHANG_DATABASE_URL": (None, "镜像数据库 URL；默认取配置文件 [database] url，再默认 sqlite:///data/taizhang.db"),
     "TAIZHANG_DATA_DIR": ("data", "数据目录：SQLite 文件、密钥文件、发件箱、上传的工作簿"),
     "TAIZHANG_SECRET_KEY": (None, "个人信息加密主密钥（urlsafe base64，32字节）；未设置时空库首次启动生成 data/secret.key（仅属主可读）；数据库记录其校验值，密钥丢失或不符时拒绝启动"),
-    "TAIZHANG_ADMIN_PASSWORD": (None, "首次启动时创建的 admin 用户的密码；未设置时随机生成并在控制台打印一次"),
+    "TAIZHANG_ADMIN_PASSWORD": (None, "首次启动时创建的 admin 用户的密码；未设置时随机生成，写入数据目录下的 admin-password.txt（仅属主可读），控制台只提示位置"),
     "TAIZHANG_EMBEDDED_WORKER": ("1", "设为 0 时，streamlit run app.py 不在进程内运行定时任务（改用 python -m jobs）"),
     "TAIZHANG_SMTP_PASSWORD": (None, "SMTP 密码"),
     "TAIZHANG_GOOGLE_CREDENTIALS": (None, "谷歌服务账号密钥 JSON（数据源未指定 credentials 时使用）"),

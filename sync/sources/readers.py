@@ -19,7 +19,7 @@ import python_calamine as calamine
 
 from sync.sources.grid import Grid, SourceUnreadable, Workbook, is_panic
 from sync.sources.limits import (MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_UNZIPPED_BYTES, CellBudget,
-                                 check_sheet_count)
+                                 check_sheet_count, check_title)
 from sync.terms import RESULTS_SHEET
 
 if TYPE_CHECKING:
@@ -192,6 +192,7 @@ def decode_text(data: bytes, name: str) -> str:
 
 def read_csv(data: bytes, name: str) -> list[Grid]:
     title = Path(name).stem
+    check_title(title, name)  # the file's name is the worksheet's title
     text = decode_text(data, name)
     try:  # only the delimiter: the sniffer's quoting guesses come from a sample and can be wrong
         delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from sync.settings import data_dir, setting
+from sync.store.private import private_dir
 
 KEY_FILE = "secret.key"
 
@@ -52,7 +53,7 @@ def write_key_file(path: Path, key: bytes, *, replace: bool = False) -> bool:
     """Write a key file readable only by its owner, atomically: the name appears with the whole key
     or not at all (eight first starts at once once read a half-written file). Without ``replace``
     an existing file wins; returns whether this key was written."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
         with os.fdopen(fd, "wb") as f:

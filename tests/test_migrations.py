@@ -59,7 +59,7 @@ def reset(db_url: str) -> None:
 def test_four_processes_starting_at_once_on_a_fresh_database_all_start(db_url):
     # Regression (issue 14): on a fresh PostgreSQL two of four tries failed with IntegrityError
     # on pg_type_typname_nsp_index (two CREATE TABLEs of one name). Migrations now run under a lock.
-    for attempt in range(3):
+    for _ in range(3):
         reset(db_url)
         procs = [subprocess.Popen([sys.executable, "-c", START, db_url], cwd=ROOT, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(4)]

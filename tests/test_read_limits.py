@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from sync.sources.grid import SourceUnreadable
-from sync.sources.isolated import read_isolated
 from sync.sources.limits import MAX_CELLS, MAX_COLUMNS, MAX_SHEETS
 from sync.sources.readers import read_file, read_grids
 from sync.store.models import sync_runs
@@ -102,7 +101,6 @@ def test_a_small_hostile_file_is_one_chinese_refusal(tmp_path, what, make, words
 SCAN_CAPS = """
 import sys
 from sync.sources.grid import SourceUnreadable
-from sync.sources.isolated import read_isolated
 from sync.sources.readers import read_grids
 for megabytes in range(200, 600, 8):
     try:

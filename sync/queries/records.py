@@ -79,7 +79,7 @@ def _present(dataset: str, rows: pd.DataFrame, vault: Vault | None) -> pd.DataFr
         elif meta.kind == "phone" and vault is None:
             rows[meta.header] = masked_phones(rows[meta.header])
     if vault is None:  # an ID or a phone in 姓名 or 备注 (rows stored before they were masked on the way in)
-        for column in rows.columns[rows.dtypes == object]:
+        for column in rows.select_dtypes(include=["object", "string"]).columns:
             rows[column] = mask_texts(rows[column].tolist())
     marks = [rows[flag].map({True: text, False: ""}) for flag, text in MARKS.items()]
     rows["标记"] = [" ".join(m for m in pair if m) for pair in zip(*marks)] if len(rows) else []

@@ -100,11 +100,14 @@ def test_a_small_hostile_file_is_one_chinese_refusal(tmp_path, what, make, words
 # would let the fork use more than the cap), and prints what each cap gave, until one reads.
 SCAN_CAPS = """
 import sys
+from pathlib import Path
 from sync.sources.grid import SourceUnreadable
+from sync.sources.isolated import read_isolated
 from sync.sources.readers import read_grids
+data = Path(sys.argv[1]).read_bytes()
 for megabytes in range(200, 600, 8):
     try:
-        read_isolated(read_grids, sys.argv[1], name="edge.xlsx", memory=megabytes * 1024 * 1024)
+        read_isolated(read_grids, data, "edge.xlsx", name="edge.xlsx", memory=megabytes * 1024 * 1024)
     except SourceUnreadable as exc:
         print(megabytes, str(exc))
     else:
@@ -134,7 +137,7 @@ def test_a_panic_inside_calamine_is_a_source_unreadable(tmp_path):
 def test_the_child_reads_what_the_parent_would(tmp_path):
     path = tmp_path / "ok.csv"
     path.write_text("姓名,联系电话\n张三,13812345678\n李四\n", encoding="utf-8")
-    assert read_file(path).grids[0].rows == read_grids(path)[0].rows == [["姓名", "联系电话"],
+    assert read_file(path).grids[0].rows == read_grids(path.read_bytes(), path.name)[0].rows == [["姓名", "联系电话"],
                                                                         ["张三", "13812345678"], ["李四", ""]]
 
 

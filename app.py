@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from pages.common import current_user, get_mirror, sign_out
+from pages.common import current_user, get_mirror, plain, sign_out
 from sync.sources.grid import SourceUnreadable
+from sync.store.crypto import SecretKeyInvalid
 from sync.store.users import ROLES
 
 st.set_page_config(page_title="台账通", page_icon="📋", layout="wide")
@@ -25,8 +26,8 @@ PAGES = {
 
 try:
     get_mirror()
-except SourceUnreadable as exc:  # a broken configuration file: say what to fix, no traceback
-    st.error(str(exc))
+except (SourceUnreadable, SecretKeyInvalid) as exc:  # a broken configuration, a lost key: say what to fix
+    st.error(plain(exc))
     st.stop()
 
 user = current_user()
@@ -40,6 +41,6 @@ else:
     page = st.navigation({s: p for s, p in sections.items() if p})
     with st.sidebar:
         where = "全部街道" if user.scope is None else "、".join(user.scope)
-        st.caption(f"{user.display_name or user.username}｜{ROLES[user.role]}｜{where}")
+        st.caption(plain(f"{user.display_name or user.username}｜{ROLES[user.role]}｜{where}"))
         st.button("退出登录", on_click=sign_out, icon=":material/logout:")
     page.run()

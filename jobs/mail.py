@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sync.terms import TIMEZONE
+from sync.store.private import write_private
 from sync.settings import data_dir, secret_section, setting
 
 TLS_MODES = ("starttls", "ssl", "none")
@@ -228,8 +229,8 @@ class OutboxTransport:
 
     def send(self, raw: bytes, label: str) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            (self.directory / f"{datetime.now(TIMEZONE):%Y%m%d-%H%M%S}-{label}.eml").write_bytes(raw)
+            # readable only by the owner: a message lists a street's issues (issue 14)
+            write_private(self.directory / f"{datetime.now(TIMEZONE):%Y%m%d-%H%M%S}-{label}.eml", raw)
         except OSError as exc:
             raise SendFailed(f"无法写入发件箱 {self.directory}（{exc.strerror}）") from None
 

@@ -7,7 +7,6 @@ must not reach a mail either.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,37 +17,22 @@ from sqlalchemy import Engine, func, or_, select
 from jobs.mail import clean_addresses
 from schemas import DATASETS
 from sync.store.models import deliveries, issues, sheets, sync_runs
-from sync.check.privacy import mask, mask_id, mask_phone
+from sync.check.privacy import mask, mask_text
 from sync.registry import Source, list_sources
 from sync.store.models import aware
 from sync.terms import RUN_STATUS_WORDS
 
-ID_RE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-MOBILE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-LANDLINE_RE = re.compile(r"(?<![0-9])0[0-9]{2,3}-[0-9]{7,8}(?![0-9])")
 TEXT_FIELDS = ("sheet", "column", "value")
 
 
-def scrub(text: Any, landlines: bool = True) -> Any:
-    """Mask anything that looks like an ID number or a phone number inside free text.
-
-    Our own messages quote an example landline (``0353-1234567``), so they are spared that rule.
-    """
-    if not isinstance(text, str):
-        return text
-    text = ID_RE.sub(lambda m: mask_id(m.group()), text)
-    text = MOBILE_RE.sub(lambda m: mask_phone(m.group()), text)
-    return LANDLINE_RE.sub(lambda m: mask_phone(m.group()), text) if landlines else text
-
-
 def safe_issue(row: Any) -> dict[str, Any]:
-    """An issue row as a dict with its personal field masked (again) and its text scrubbed."""
+    """An issue row as a dict with its personal field masked (again) and its text masked."""
     issue = dict(row._mapping)
     meta = DATASETS[issue["dataset"]].fields.get(issue["field"]) if issue["dataset"] in DATASETS else None
     if meta is not None and meta.personal and issue["value"]:
         issue["value"] = mask(issue["value"], meta.kind)
-    issue["message"] = scrub(issue["message"], landlines=False)
-    return {k: scrub(v) if k in TEXT_FIELDS else v for k, v in issue.items()}
+    issue["message"] = mask_text(issue["message"], landlines=False)
+    return {k: mask_text(v) if k in TEXT_FIELDS else v for k, v in issue.items()}
 
 
 @dataclass
@@ -105,14 +89,14 @@ def streets(engine: Engine, names: list[str] | None = None) -> list[StreetData]:
             data.issues = [safe_issue(r) for r in conn.execute(
                 # ids follow the workbook: worksheets in their order, each sheet's issues by row
                 select(issues).where(issues.c.source.in_(members)).order_by(issues.c.source, issues.c.id))]
-            data.sheets = [{**r._mapping, "sheet": scrub(r.sheet), "changed_at": aware(r.changed_at),
+            data.sheets = [{**r._mapping, "sheet": mask_text(r.sheet), "changed_at": aware(r.changed_at),
                             "synced_at": aware(r.synced_at)}
                            for r in conn.execute(select(sheets).where(sheets.c.source.in_(members))
                                                  .order_by(sheets.c.source, sheets.c.id))]
             last = (select(func.max(sync_runs.c.id)).where(sync_runs.c.source.in_(members),
                                                            sync_runs.c.status != "running")
                     .group_by(sync_runs.c.source))
-            data.runs = {r.source: {**r._mapping, "message": scrub(r.message, landlines=False),
+            data.runs = {r.source: {**r._mapping, "message": mask_text(r.message, landlines=False),
                                  "finished_at": aware(r.finished_at)}
                          for r in conn.execute(select(sync_runs).where(sync_runs.c.id.in_(last)))}
     return out

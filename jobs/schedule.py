@@ -77,6 +77,19 @@ def parse_schedule(expr: str) -> CronTrigger:
                               "例如“0 8 * * *”表示每天8点，“*/30 8-18 * * 1-5”表示工作日8至18点每半小时") from None
 
 
+def report_schedule_problem(reports: dict) -> str | None:
+    """What is wrong with ``[reports] schedule``, in Chinese, or None.
+
+    A bad one used to raise while the scheduler was built, so every page of the app (sign-in
+    included) showed an exception (issue 14).
+    """
+    try:
+        parse_schedule(str(reports.get("schedule", DEFAULT_REPORT_SCHEDULE)))
+    except ScheduleInvalid as exc:
+        return f"配置文件 [reports] schedule 有误，校验报告不会定时发送：{exc}"
+    return None
+
+
 def job_options(grace_seconds: int) -> dict:
     return {"replace_existing": True, "coalesce": True, "max_instances": 1, "misfire_grace_time": grace_seconds}
 
@@ -115,7 +128,11 @@ def install_jobs(scheduler: BaseScheduler, mirror: Mirror, config_file: str | No
                       next_run_time=datetime.now(TIMEZONE), **job_options(HEARTBEAT_SECONDS))
     scheduler.add_job("jobs.tasks:reload_schedules", IntervalTrigger(minutes=RELOAD_MINUTES, timezone=TIMEZONE),
                       args=plain, id=RELOAD_ID, name="重新读取定时计划", **job_options(RELOAD_MINUTES * 60))
-    report = mirror.config.reports.get("schedule", DEFAULT_REPORT_SCHEDULE)
-    scheduler.add_job("jobs.tasks:run_reports", parse_schedule(report), args=plain, id=REPORT_ID,
-                      name="发送校验报告", **job_options(REPORT_GRACE_SECONDS))
+    problem = report_schedule_problem(mirror.config.reports)
+    if problem:  # the syncs still run, and the app still starts; the sources page says it too
+        log.error(problem)
+    else:
+        report = mirror.config.reports.get("schedule", DEFAULT_REPORT_SCHEDULE)
+        scheduler.add_job("jobs.tasks:run_reports", parse_schedule(report), args=plain, id=REPORT_ID,
+                          name="发送校验报告", **job_options(REPORT_GRACE_SECONDS))
     refresh_sync_jobs(scheduler, list_sources(mirror.engine, enabled_only=True), config_file, db_url, holder)

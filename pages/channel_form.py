@@ -7,9 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pages.common import plain
 from sync.config import ConfigError, check_channel
 from sync.service import Mirror
 from sync.source_setup import split_list
+from sync.store.crypto import SecretKeyInvalid
 from sync.store.channels import (KIND_WORDS, Channel, list_channels, masked_mobiles, masked_webhook, reveal_stored,
                                  save_channel)
 
@@ -55,7 +57,11 @@ def _save(mirror: Mirror, robot: Channel | None) -> None:
     except ConfigError as exc:
         state["robot_saved"] = ("error", str(exc))
         return
-    save_channel(mirror.engine, mirror.vault, name, values)
+    try:
+        save_channel(mirror.engine, mirror.vault, name, values)
+    except SecretKeyInvalid as exc:  # the key was rotated since this app started
+        state["robot_saved"] = ("error", str(exc))
+        return
     state["robot_saved"] = ("success", f"已保存群机器人“{name}”。")
 
 
@@ -79,7 +85,7 @@ def _form(mirror: Mirror, robot: Channel | None, streets: list[str]) -> None:
         st.form_submit_button("保存群机器人", on_click=_save, args=(mirror, robot))
     kind, message = st.session_state.pop("robot_saved", (None, None))
     if kind:
-        getattr(st, kind)(message)
+        getattr(st, kind)(plain(message))
 
 
 def robots_manager(mirror: Mirror, streets: list[str], declared: set[str]) -> None:

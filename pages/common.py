@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -46,6 +47,23 @@ LABELS = {"district": "区县", "street": "街道", "community": "社区", "grid
           "retired_at": "已从配置文件删除"}
 
 
+# Every text that came from a sheet, a file name or a person goes through plain() before a
+# Streamlit call that reads Markdown (alerts, captions, st.write, status lines, widget labels):
+# a worksheet titled "[点此验证](http://…)" or ":red[**系统通知**]" must show as those characters,
+# not as a link, a coloured notice or an image fetched from elsewhere (issue 14).
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation: CommonMark lets each be escaped
+# GFM turns bare URLs and e-mail addresses into links after escapes are resolved: a zero-width
+# space after the scheme or "www" (and before "@") keeps the text and breaks the match
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(?=@)")
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
+
+
+def plain(text: object) -> str:
+    """``text`` as Markdown that renders exactly these characters, on one line."""
+    flat = _LINE_BREAKS.sub(" ", str(text))
+    return _MARKDOWN.sub(r"\\\1", _AUTOLINK.sub(lambda m: (m.group(1) or "") + "\u200b", flat))
+
+
 def _release(mirror: Mirror) -> None:
     mirror.engine.dispose()
 
@@ -75,6 +93,13 @@ def get_mirror() -> Mirror:
 
 def sign_in(user: User) -> None:
     st.session_state["auth"] = {"username": user.username, "since": time.time()}
+
+
+def client_address() -> str:
+    """Who is signing in, for login throttling: the first X-Forwarded-For address behind a proxy
+    (else every user would share the proxy's count), the connection's address, or "local"."""
+    forwarded = (st.context.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+    return forwarded or st.context.ip_address or "local"
 
 
 def oidc_configured() -> bool:
@@ -189,7 +214,7 @@ def _annotated(mirror: Mirror, source: str) -> bytes:
 
 def annotated_download(mirror: Mirror, source: str) -> None:
     """The staff's own workbook with every problem cell coloured and commented (built when clicked)."""
-    st.download_button(f"下载标注问题的工作簿（{source}）", lambda: _annotated(mirror, source),
+    st.download_button(f"下载标注问题的工作簿（{plain(source)}）", lambda: _annotated(mirror, source),
                        f"{source}-校验标注.xlsx", key=f"annotated-{source}", on_click="ignore",
                        help="原表格的副本：错误单元格标红、警告标黄，并附批注和“校验结果”工作表")
 
@@ -226,7 +251,7 @@ def run_sync(mirror: Mirror, names: list[str], *, force: bool = False, allow_mas
         results = sync_sources(mirror, names, force=force, allow_mass_delete=allow_mass_delete, trigger="app",
                                progress=status.write)
         for r in results:
-            status.write(f"{r.source}：{RUN_STATUS_WORDS[r.status]}。{r.message}")
+            status.write(plain(f"{r.source}：{RUN_STATUS_WORDS[r.status]}。{r.message}"))
         bad = [r for r in results if r.status in ("failed", "held")]
         status.update(label=f"同步完成：{len(results) - len(bad)} 个成功" + (f"，{len(bad)} 个需要处理" if bad else ""),
                       state="error" if bad else "complete")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.common import get_mirror, oidc_configured, sign_in
+from pages.common import client_address, get_mirror, oidc_configured, sign_in
+from sync.store.throttle import LIMITS, LOCK, LoginLocked
 from sync.store.users import authenticate, user_by_email
 
 st.title("台账通")
@@ -26,9 +27,14 @@ with st.form("login"):
     password = st.text_input("密码", type="password")
     submitted = st.form_submit_button("登录", type="primary")
 if submitted:
-    user = authenticate(get_mirror().engine, username, password)
-    if user is None:
-        st.error("用户名或密码不正确，或账号已停用")
+    try:
+        user = authenticate(get_mirror().engine, username, password, client_address())
+    except LoginLocked as exc:
+        st.error(str(exc))
     else:
-        sign_in(user)
-        st.rerun()
+        if user is None:
+            st.error("用户名或密码不正确，或账号已停用")
+            st.caption(f"连续输错 {LIMITS['user']} 次，该账号将锁定 {LOCK.seconds // 60} 分钟。")
+        else:
+            sign_in(user)
+            st.rerun()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import cached, get_mirror, local_time, require_user, run_sync, zh
+from pages.common import cached, get_mirror, local_time, plain, require_user, run_sync, zh
 from sync.queries import quality
 from sync.registry import list_sources
 from sync.terms import RUN_STATUS_WORDS
@@ -24,7 +24,7 @@ if user.role != "supervisor" and mine:
 held = quality.held_sources(mirror.engine, user.scope)
 for item in held.itertuples(index=False):
     with st.container(border=True):
-        st.warning(f"**{item.street}·{item.source}** 的上次同步已暂停，镜像保持不变：{item.message}")
+        st.warning(f"**{plain(item.street)}·{plain(item.source)}** 的上次同步已暂停，镜像保持不变：{plain(item.message)}")
         if user.is_admin:
             sure = st.checkbox("我已核对表格，确认这些删除是有意的", key=f"sure-{item.source}")
             if st.button("确认并应用", key=f"apply-{item.source}", disabled=not sure):

@@ -12,6 +12,7 @@ from cron_descriptor import ExpressionDescriptor, Options
 
 from jobs.schedule import ScheduleInvalid, parse_schedule
 from sync.terms import TIMEZONE
+from pages.common import plain
 from schemas import DATASETS
 from sync.check.issues import SEVERITY_WORDS
 from sync.registry import Source
@@ -42,12 +43,12 @@ def schedule_input(current: str | None) -> str | None:
     try:
         runs = next_runs(expr)
     except ScheduleInvalid as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return expr
     options = Options()
     options.locale_code, options.use_24hour_time_format = "zh_CN", True
     times = "；".join(f"{t:%Y-%m-%d}（周{WEEKDAYS[t.weekday()]}）{t:%H:%M}" for t in runs)
-    st.caption(f"{ExpressionDescriptor(expr, options).get_description()}。接下来：{times}")
+    st.caption(f"{plain(ExpressionDescriptor(expr, options).get_description())}。接下来：{times}")
     return expr
 
 
@@ -65,7 +66,7 @@ def location_input(name: str, source: Source | None) -> dict[str, Any]:
         upload = st.file_uploader("工作簿", type=UPLOAD_SUFFIXES)
         path = str(save_upload(name, upload.name, upload.getvalue())) if upload else (source.path if source else None)
         if path:
-            st.caption(f"保存位置：{path}")
+            st.caption(f"保存位置：{plain(path)}")
     else:
         path = st.text_input("服务器上的文件路径", source.path if source else "") or None
     return {"kind": file_kind_for(path or ""), "path": path, "spreadsheet": None, "credentials": None}
@@ -77,7 +78,7 @@ def mapping_input(preview: Preview, current: dict[str, str] | None) -> dict[str,
     mapping = {}
     for sheet, detected in preview.detected.items():
         default = (current or {}).get(sheet, AUTO)
-        label = f"工作表“{sheet}”（识别为：{DATASETS[detected].title if detected else '未识别'}）"
+        label = f"工作表“{plain(sheet)}”（识别为：{DATASETS[detected].title if detected else '未识别'}）"
         choice = st.selectbox(label, options, options.index(default),
                               format_func=lambda d: DATASETS[d].title if d in DATASETS else d, key=f"map-{sheet}")
         if choice != AUTO:

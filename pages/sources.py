@@ -5,7 +5,8 @@ import json
 import streamlit as st
 
 from pages.channel_form import robots_input, robots_manager
-from pages.common import cached, get_mirror, local_time, require_user, template_download, zh
+from pages.common import cached, get_mirror, local_time, plain, require_user, template_download, zh
+from jobs.schedule import report_schedule_problem
 from pages.source_form import location_input, mapping_input, schedule_input, settings_input, show_preview
 from sync.sources.grid import SourceUnreadable
 from sync.queries import quality
@@ -18,6 +19,9 @@ NEW = "（新建数据源）"
 user = require_user("admin")
 mirror = get_mirror()
 st.title("数据源管理")
+report_problem = report_schedule_problem(mirror.config.reports)
+if report_problem:
+    st.error(plain(report_problem))
 health = cached(quality.source_health, streets=None)
 listing = health[["district", "street", "name", "kind", "enabled", "schedule", "last_ok_at", "errors", "warnings",
                   "retired_at"]]
@@ -45,12 +49,12 @@ if st.button("测试连接并预览校验"):
     try:
         st.session_state["source_preview"] = (key, preview(mirror.engine, name, values))
     except SourceUnreadable as exc:
-        st.error(f"无法读取：{exc}")
+        st.error(f"无法读取：{plain(exc)}")
 saved_preview = st.session_state.get("source_preview")
 current = saved_preview[1] if saved_preview and saved_preview[0] == key else None
 values["sheets"] = source.sheets if source else None
 if current is not None:
-    st.success(f"已读取“{current.workbook.name}”：{len(current.workbook.grids)} 个工作表")
+    st.success(f"已读取“{plain(current.workbook.name)}”：{len(current.workbook.grids)} 个工作表")
     values["sheets"] = mapping_input(current, values["sheets"])
     show_preview(preview(mirror.engine, name, values, current.workbook))
 elif source is None:
@@ -59,12 +63,12 @@ if st.button("保存", type="primary", disabled=source is None and current is No
     try:
         save_source(mirror.engine, name, check_values(name, values))
     except SourceInvalid as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         if robots is not None:
             assign_street(mirror.engine, mirror.vault, street, robots)
         st.cache_data.clear()
-        st.success(f"已保存数据源“{name}”。可在“同步记录”中立即同步。")
+        st.success(f"已保存数据源“{plain(name)}”。可在“同步记录”中立即同步。")
 robots_manager(mirror, sorted(set(health["street"])), {c["name"] for c in mirror.config.channels})
 st.divider()
 st.caption("新建台账时，可把空白模板发给街道：模板由校验规则生成，带下拉选项和填写说明。")

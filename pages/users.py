@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import cached, get_mirror, require_user
+from pages.common import cached, get_mirror, plain, require_user
 from sync.queries import overview
 from sync.store.users import ROLES, UserError, create_user, list_users, update_user
 
@@ -26,9 +26,9 @@ with create, st.form("create-user", clear_on_submit=True):
         try:
             create_user(engine, username, password, role, bound, display_name)
         except UserError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
-            st.success(f"已创建用户“{username}”")
+            st.success(f"已创建用户“{plain(username)}”")
             st.rerun()
 with edit:
     names = [u.username for u in users]
@@ -42,7 +42,7 @@ with edit:
             try:
                 update_user(engine, user.username, role=role, streets=bound, active=active, password=password or None)
             except UserError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
-                st.success(f"已保存用户“{user.username}”")
+                st.success(f"已保存用户“{plain(user.username)}”")
                 st.rerun()

@@ -96,12 +96,13 @@ def validate(path: str, dataset: str | None, sheet: str | None, fmt: str) -> Non
 def run(config_file: str | None, db_url: str | None, names: tuple[str, ...], force: bool,
         allow_mass_delete: bool) -> None:
     from sync.service import UnknownSource, open_mirror, sync_sources
+    from sync.store.crypto import SecretKeyInvalid
 
     try:
         mirror = open_mirror(config_file, db_url)
         results = sync_sources(mirror, list(names) or None, force=force, allow_mass_delete=allow_mass_delete,
                                progress=lambda msg: click.echo(msg, err=True))
-    except (SourceUnreadable, UnknownSource) as exc:
+    except (SourceUnreadable, UnknownSource, SecretKeyInvalid) as exc:
         fail(str(exc))
     except Exception as exc:  # the database can't be reached or upgraded: one line, no traceback
         fail(f"无法打开数据库（{type(exc).__name__}: {str(exc).splitlines()[0][:200]}）")
@@ -143,3 +144,26 @@ def template(dataset: str, out: str, street: str | None, communities: str | None
         fail(f"模板文件名应以 .xlsx 结尾：{out}")
     datasets = list(DATASETS) if dataset == "all" else [dataset]
     click.echo(f"已生成模板：{write_template(out, datasets, street, parse_communities(communities))}")
+
+
+@main.command("rotate-key", help="更换个人信息加密密钥：在一个事务中用新密钥重新加密数据库中的全部身份证号。")
+@click.option("--config", "config_file", help="配置文件；默认 taizhang.toml，不存在时用演示配置。")
+@click.option("--db", "db_url", help="数据库 URL，如 sqlite:///data/taizhang.db 或 postgresql+psycopg://…")
+def rotate_key_command(config_file: str | None, db_url: str | None) -> None:
+    from sync.service import open_mirror
+    from sync.store.crypto import SecretKeyInvalid
+    from sync.store.keys import rotate_key
+
+    try:
+        mirror = open_mirror(config_file, db_url)
+        rows, path = rotate_key(mirror.engine, mirror.vault)
+    except (SourceUnreadable, SecretKeyInvalid) as exc:
+        fail(str(exc))
+    except Exception as exc:  # the database can't be reached: one line, no traceback; nothing was changed
+        fail(f"无法打开数据库（{type(exc).__name__}: {str(exc).splitlines()[0][:200]}），密钥未更换")
+    click.echo(f"已用新密钥重新加密 {rows} 个身份证号。新密钥：{path}（仅属主可读）")
+    if path.name.endswith(".new"):
+        click.echo("当前密钥来自 TAIZHANG_SECRET_KEY：请把它改为该文件的内容，删除该文件，再重启应用和定时任务。")
+    else:
+        click.echo("请立即备份新的密钥文件，并重启应用和定时任务（它们仍持有旧密钥，在重启前不会同步）。")
+

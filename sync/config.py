@@ -15,6 +15,8 @@ from typing import Any
 
 from sync.sources.grid import SourceUnreadable
 from sync.sources.kinds import kind_named
+from sync.store.lengths import too_long
+from sync.store.models import sources
 from sync.settings import data_dir, setting
 
 DEFAULT_CONFIG = Path("taizhang.toml")
@@ -69,6 +71,9 @@ def _check_source(i: int, source: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"{where}（{source['name']}）{problem}")
     if source.get("notify_on", "issues") not in NOTIFY:
         raise ConfigError(f"{where}（{source['name']}）的 notify_on 应为 {'、'.join(NOTIFY)} 之一")
+    problem = too_long(sources, source)
+    if problem:
+        raise ConfigError(f"{where}（{str(source['name'])[:30]}…）：{problem}")
     return source
 
 

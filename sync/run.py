@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, select, update
 
-from sync.sources.grid import SourceUnreadable, Workbook
+from sync.sources.grid import SourceUnreadable, Workbook, is_panic
 from sync.sources.kinds import kind_of
 from sync.check.issues import Issue
+from sync.store.crypto import SecretKeyInvalid
+from sync.store.keys import verify_vault
 from sync.store.locks import source_lock
 from sync.store.models import issues, sheets, sources, sync_runs
 from sync.known import STILL_HELD, known_content, known_values, standing_hold
@@ -179,8 +181,10 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
                 result.message += f"；注意：{notice}"
                 with engine.begin() as conn:
                     _finish(conn, run_id, result)
-        except Exception as exc:  # a bad source, a bug or a database fault: recorded, mirror untouched
-            if isinstance(exc, SourceUnreadable):
+        except BaseException as exc:  # a bad source, a bug, a database fault, a Rust panic: recorded, mirror untouched
+            if not isinstance(exc, Exception) and not is_panic(exc):
+                raise  # Ctrl-C or exit: the next run marks this one failed
+            if isinstance(exc, (SourceUnreadable, SecretKeyInvalid)):
                 result.message = str(exc)
             else:
                 log.exception("sync of %s failed", source.name)
@@ -255,6 +259,7 @@ def _write(engine, source, vault, result, workbook, results, incoming, allow_mas
     from schemas import DATASETS
     from sync.store.mirror import plan_dataset
     with engine.begin() as conn:
+        verify_vault(conn, vault)  # a key rotated since this process started must not write
         plans = [plan_dataset(conn, source.name, name, incoming[name]) for name in DATASETS]
         _guard(plans, allow_mass_delete)
         for plan in plans:

@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 
 from sync.config import Config, load_config
 from sync.store.channels import provision_channels
-from sync.store.crypto import Vault, load_master_key
+from sync.store.crypto import Vault
 from sync.store.db import make_engine, upgrade
+from sync.store.keys import open_vault
 from sync.registry import list_sources, provision_sources
 from sync.run import Progress, RunResult, sync_source
 
@@ -26,15 +27,16 @@ class Mirror:
 
 
 def open_mirror(config_file: str | None = None, db_url: str | None = None) -> Mirror:
-    """Load the configuration, upgrade the database and provision the declared sources and robots.
+    """Load the configuration, upgrade the database, check the key against it (SecretKeyMissing,
+    SecretKeyMismatch) and provision the declared sources and robots.
 
     Without a configuration file nothing is declared, so nothing is retired either.
     """
     config = load_config(config_file, db_url)
     engine = make_engine(config.database_url)
     upgrade(engine)
+    vault = open_vault(engine)
     notices = provision_sources(engine, config.sources) if config.path is not None else []
-    vault = Vault(load_master_key())
     provision_channels(engine, vault, config.channels)
     return Mirror(config, engine, vault, notices)
 

@@ -20,6 +20,9 @@ from sync.settings import data_dir
 from sync.sources.grid import SourceUnreadable, Workbook
 from sync.sources.kinds import kind_named
 from sync.sources.readers import WORKBOOK_SUFFIXES
+from sync.store.lengths import too_long
+from sync.store.models import sources
+from sync.store.private import write_private
 
 UPLOAD_SUFFIXES = sorted(s.lstrip(".") for s in WORKBOOK_SUFFIXES | {".csv"})
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -52,10 +55,7 @@ def save_upload(name: str, filename: str, data: bytes) -> Path:
         raise SourceInvalid(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 {'、'.join(UPLOAD_SUFFIXES)} 文件")
     digest = hashlib.sha256(data).hexdigest()[:12]
     slug = re.sub(r"[^\w-]+", "_", name).strip("_") or "source"
-    path = data_dir() / "uploads" / f"{slug}-{digest}{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+    return write_private(data_dir() / "uploads" / f"{slug}-{digest}{suffix}", data)
 
 
 def check_values(name: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +75,11 @@ def check_values(name: str, values: dict[str, Any]) -> dict[str, Any]:
     bad = [r for r in values.get("recipients") or [] if not EMAIL.match(r)]
     if bad:
         raise SourceInvalid(f"收件人邮箱格式不正确：{'、'.join(bad)}")
-    return {**values, "street": values["street"].strip(), "district": (values.get("district") or "").strip()}
+    tidy = {**values, "street": values["street"].strip(), "district": (values.get("district") or "").strip()}
+    problem = too_long(sources, {"name": name.strip(), **tidy})
+    if problem:
+        raise SourceInvalid(problem)
+    return tidy
 
 
 def preview(engine: Engine, name: str, values: dict[str, Any], workbook: Workbook | None = None) -> Preview:

@@ -65,11 +65,17 @@ def test_sign_out(own_world):
     assert [b.label for b in at.button] == ["登录"]
 
 
-def test_generated_admin_password_is_printed_once(tmp_path, monkeypatch, capsys):
+def test_generated_admin_password_is_written_to_an_owner_only_file_not_printed(tmp_path, monkeypatch, capsys):
+    # Regression (issue 14): the generated password was printed to stdout, which container logs keep.
+    from sync.settings import data_dir
+
     monkeypatch.delenv("TAIZHANG_ADMIN_PASSWORD", raising=False)
     engine = open_mirror(db_url=f"sqlite:///{tmp_path / 'm.db'}").engine
     password = ensure_admin(engine)
-    assert password and password in capsys.readouterr().out
+    console = capsys.readouterr().out
+    path = data_dir() / "admin-password.txt"
+    assert password and password not in console and str(path) in console and "仅属主可读" in console
+    assert path.read_text().strip() == password and path.stat().st_mode & 0o777 == 0o600
     assert authenticate(engine, "admin", password).role == "admin"
     assert ensure_admin(engine) is None and capsys.readouterr().out == ""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -45,9 +46,12 @@ def wait_healthy(url: str, server: subprocess.Popen, seconds: float = 90) -> Non
 @pytest.fixture
 def server(tmp_path):
     """The app on a fresh world (first start: creates the database, syncs, creates admin)."""
+    yield from serve(build_world(tmp_path / "city"), tmp_path)
+
+
+def serve(world, tmp_path):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    world = build_world(tmp_path / "city")
     port = free_port()
     log = (tmp_path / "streamlit.log").open("wb")
     process = subprocess.Popen(
@@ -79,6 +83,14 @@ def settle(page) -> None:
                            " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
 
 
+def sign_in_as_admin(page, url: str) -> None:
+    page.goto(url, timeout=90_000)
+    page.get_by_label("用户名").fill("admin", timeout=90_000)
+    page.get_by_label("密码").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="总览").wait_for(timeout=60_000)
+
+
 def test_every_page_renders_in_chromium(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -86,11 +98,7 @@ def test_every_page_renders_in_chromium(server, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(server, timeout=90_000)
-            page.get_by_label("用户名").fill("admin", timeout=90_000)
-            page.get_by_label("密码").fill(ADMIN_PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            page.get_by_role("heading", name="总览").wait_for(timeout=60_000)
+            sign_in_as_admin(page, server)
             for title in PAGES:
                 page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
                 page.get_by_role("heading", name=title).wait_for(timeout=60_000)
@@ -100,3 +108,45 @@ def test_every_page_renders_in_chromium(server, tmp_path):
             assert page.get_by_text("张上站").count() == 0  # the overview shows aggregates, never names
         finally:
             browser.close()
+
+
+@pytest.fixture
+def hostile_server(tmp_path):
+    """The app on a world with one more source: a CSV whose worksheet title (its file name) is Markdown."""
+    from tests.test_app_plain_text import HOSTILE_TITLE, ROSTER_WITHOUT_KEY
+
+    world = build_world(tmp_path / "city")
+    path = world.root / f"{HOSTILE_TITLE}.csv"
+    path.write_text(ROSTER_WITHOUT_KEY, encoding="utf-8")
+    with world.config.open("a", encoding="utf-8") as f:
+        f.write(f'\n[[sources]]\nname = "hostile"\nstreet = "上站街道"\nkind = "csv"\npath = {json.dumps(str(path))}\n')
+    yield from serve(world, tmp_path)
+
+
+def test_a_hostile_sheet_title_renders_as_its_characters(hostile_server, tmp_path):
+    # Regression (issue 14): a worksheet titled with a Markdown link and :red[**…**] showed a
+    # clickable link, a red "system notice" and an image from an outside server above 确认并应用.
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_app_plain_text import HOSTILE_TITLE
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            outside = []
+            page.on("request", lambda r: outside.append(r.url) if "127.0.0.1" not in r.url else None)
+            sign_in_as_admin(page, hostile_server)
+            page.get_by_test_id("stSidebarNav").get_by_text("同步记录", exact=True).click()
+            page.get_by_role("heading", name="同步记录").wait_for(timeout=60_000)
+            settle(page)
+            page.screenshot(path=str(tmp_path / "held-hostile.png"), full_page=True)
+            alert = page.locator('[data-testid="stAlert"]', has_text="已暂停")
+            assert alert.count() == 1
+            assert alert.locator("a, img, [class*=katex]").count() == 0
+            assert alert.locator("strong").all_inner_texts() == ["上站街道·hostile"]  # our own emphasis only
+            assert HOSTILE_TITLE in alert.inner_text().replace("\u200b", "")
+            assert outside == []
+        finally:
+            browser.close()
+

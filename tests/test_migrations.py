@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from sync.store.db import make_engine, upgrade
+from sync.store.db import head_revision, make_engine, upgrade
 from sync.store.models import metadata
+from tests.conftest import ROOT
 
 
 def test_migrations_build_exactly_the_models_schema(db_url):
@@ -18,3 +24,45 @@ def test_migrations_build_exactly_the_models_schema(db_url):
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
     engine.dispose()
+
+
+# one process's start: upgrade the schema, print the revision it then sees
+START = """
+import sys
+from sqlalchemy import text
+from sync.store.db import make_engine, upgrade
+engine = make_engine(sys.argv[1])
+upgrade(engine)
+with engine.connect() as conn:
+    print(conn.execute(text("SELECT version_num FROM alembic_version")).scalar())
+"""
+
+
+def reset(db_url: str) -> None:
+    """Back to an empty database: the schema dropped and made again, or the SQLite file removed."""
+    from sqlalchemy import create_engine, text
+
+    if db_url.startswith("sqlite"):
+        for path in Path(db_url.split("///", 1)[1]).parent.glob("mirror.db*"):
+            if path.is_file():  # the locks folder beside it stays
+                path.unlink()
+        return
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar()
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+
+
+@pytest.mark.timeout(600)
+def test_four_processes_starting_at_once_on_a_fresh_database_all_start(db_url):
+    # Regression (issue 14): on a fresh PostgreSQL two of four tries failed with IntegrityError
+    # on pg_type_typname_nsp_index (two CREATE TABLEs of one name). Migrations now run under a lock.
+    for _ in range(3):
+        reset(db_url)
+        procs = [subprocess.Popen([sys.executable, "-c", START, db_url], cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        outputs = [p.communicate(timeout=240) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0, 0, 0], [err[-2000:] for _out, err in outputs]
+        assert {out.strip() for out, _err in outputs} == {head_revision()}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sync.check.privacy import mask_text
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -17,6 +19,16 @@ class Issue:
     value: str | None  # the offending value as text, personal data masked
     check: str
     message: str  # Chinese, says what to do
+
+    def __post_init__(self) -> None:
+        """Whatever looks like an ID number or a phone is masked, whichever column it came from
+        (issue 14): every issue stored, shown, downloaded, mailed or printed as JSON is built here."""
+        value, message = self.value, self.message
+        masked = mask_text(value)
+        if masked != value:
+            object.__setattr__(self, "value", masked)
+            message = message.replace(value, masked)  # a message may quote the value (allowed_values)
+        object.__setattr__(self, "message", mask_text(message, landlines=False))
 
     def as_json(self) -> dict[str, Any]:
         """The validate JSON contract's issue object (the sheet is implied by its parent)."""

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, or_, select
 
 from schemas import DATASETS
+from sync.check.privacy import mask_texts
 from sync.store.crypto import Vault
 from sync.store.models import DATA_TABLES, sources
 from sync.queries.scope import Streets, frame, live, masked_phones, with_place
@@ -71,11 +72,15 @@ def records(engine: Engine, vault: Vault, dataset: str, streets: Streets, *, com
 
 
 def _present(dataset: str, rows: pd.DataFrame, vault: Vault | None) -> pd.DataFrame:
-    for meta in DATASETS[dataset].fields.values():
+    d = DATASETS[dataset]
+    for meta in d.fields.values():
         if meta.kind == "id" and vault is not None:
             rows[meta.header] = rows[meta.header].map(vault.decrypt)
         elif meta.kind == "phone" and vault is None:
             rows[meta.header] = masked_phones(rows[meta.header])
+    if vault is None:  # an ID or a phone in 姓名 or 备注 (rows stored before they were masked on the way in)
+        for column in rows.select_dtypes(include=["object", "string"]).columns:
+            rows[column] = mask_texts(rows[column].tolist())
     marks = [rows[flag].map({True: text, False: ""}) for flag, text in MARKS.items()]
     rows["标记"] = [" ".join(m for m in pair if m) for pair in zip(*marks)] if len(rows) else []
     return rows.drop(columns=list(MARKS))

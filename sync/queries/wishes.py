@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
 from sync.store.models import sources, wishes
+from sync.check.privacy import mask_texts
 from sync.queries.scope import DATE_COLUMNS, Streets, days_between, frame, live, masked_phones, with_place
 
 WAIT_DAYS = 30
@@ -72,5 +73,7 @@ def waiting(engine: Engine, streets: Streets, today: date | None = None, limit: 
         total = conn.execute(select(func.count()).select_from(wishes).where(*conditions)).scalar_one()
         rows = frame(conn, stmt)
     rows["联系电话"] = masked_phones(rows["联系电话"])
+    for column in ("心愿人", "心愿内容"):  # free text: an ID or a phone typed there is masked too
+        rows[column] = mask_texts(rows[column].tolist())
     rows["等待天数"] = [(today - d).days for d in rows["登记日期"]]
     return rows, total

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from gspread.utils import absolute_range_name
 
 from sync.sources.grid import Grid, Merge, Workbook
+from sync.sources.limits import CellBudget, check_sheet_count
 from sync.sources.google_http import RetryPolicy, google_client, spreadsheet_key
 from sync.terms import RESULTS_SHEET
 
@@ -48,6 +49,7 @@ def read_gsheet(spreadsheet: str, credentials: str | Path | Mapping[str, Any], *
         metadata = client.fetch_sheet_metadata(
             key, params={"includeGridData": "false", "fields": METADATA_FIELDS})
         sheets = value_sheets(metadata)
+        check_sheet_count(len(sheets), metadata.get("properties", {}).get("title", key))
         ranges = [absolute_range_name(sheet["properties"]["title"]) for sheet in sheets]
         values = client.values_batch_get(key, ranges, params=dict(VALUE_PARAMS)) if ranges else {}
     properties = metadata.get("properties", {})
@@ -80,10 +82,12 @@ def grids_from_values(sheets: list[dict[str, Any]],
     a whole-sheet range always starts at A1, so a merge's grid indexes are positions in `rows`.
     """
     grids = []
+    budget = CellBudget("Google 表格")
     for sheet, value_range in zip(sheets, value_ranges, strict=True):
         props = sheet["properties"]
         rows = [list(row) for row in value_range.get("values", [])]
         width = max((len(row) for row in rows), default=0)
+        budget.take(props["title"], len(rows), width)  # before the rows are padded
         for row in rows:
             row.extend([""] * (width - len(row)))
         grids.append(Grid(props["title"], rows, hidden=bool(props.get("hidden", False)),

@@ -14,6 +14,15 @@ class SourceUnreadable(Exception):
     """A source that cannot be read at all; the message is Chinese and says what to do."""
 
 
+def is_panic(exc: BaseException) -> bool:
+    """Whether ``exc`` is a Rust panic surfacing through PyO3 (python-calamine's reader).
+
+    ``pyo3_runtime.PanicException`` derives from BaseException, so ``except Exception`` lets it
+    through, and its module exists only once a panic happened: it is recognised by name.
+    """
+    return any(t.__module__ == "pyo3_runtime" and t.__name__ == "PanicException" for t in type(exc).__mro__)
+
+
 @dataclass
 class Grid:
     """One worksheet's cells as the reader found them.

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 import python_calamine as calamine
 
-from sync.sources.grid import Grid, SourceUnreadable, Workbook
+from sync.sources.grid import Grid, SourceUnreadable, Workbook, is_panic
+from sync.sources.limits import (MAX_CELLS, MAX_COLUMNS, MAX_FILE_BYTES, MAX_UNZIPPED_BYTES, CellBudget,
+                                 check_sheet_count, check_title)
 from sync.terms import RESULTS_SHEET
 
 if TYPE_CHECKING:
@@ -25,9 +27,6 @@ if TYPE_CHECKING:
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
-MAX_FILE_BYTES = 100 * 1024 * 1024  # a street register is a few MiB; 100 MiB is something else
-MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # zip bombs: refuse before calamine inflates them
-MAX_CELLS = 5_000_000  # ~450,000 rows of 11 columns: far beyond a street register; refuse, not swap
 CFB_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 SUPPORTED = "xlsx、xlsm、xls、xlsb、ods、csv"
 
@@ -73,9 +72,16 @@ def read_bytes(data: bytes, name: str, digest: str | None = None) -> Workbook:
         raise SourceUnreadable(f"文件是空的（0字节）：{name}")
     if len(data) > MAX_FILE_BYTES:
         raise SourceUnreadable(f"文件过大（{len(data) // 1024 // 1024} MB），超过 {MAX_FILE_BYTES // 1024 // 1024} MB 上限：{name}")
-    suffix = Path(name).suffix.lower()
-    grids = read_csv(data, name) if suffix == ".csv" else read_workbook(data, name)
+    if Path(name).suffix.lower() in (".xlsx", ".xlsm"):  # imported here, not in the forked child (no import lock there)
+        import sync.sources.xlsx_errors  # noqa: F401
+    from sync.sources.isolated import read_isolated
+    grids = read_isolated(read_grids, data, name, name=name)
     return Workbook(name=name, grids=grids, fingerprint=digest or fingerprint(data), data=data)
+
+
+def read_grids(data: bytes, name: str) -> list[Grid]:
+    """The worksheets of a file's bytes, parsed in this process: ``read_bytes`` runs it in a capped child."""
+    return read_csv(data, name) if Path(name).suffix.lower() == ".csv" else read_workbook(data, name)
 
 
 def _check_zip(data: bytes, name: str) -> None:
@@ -106,14 +112,22 @@ def _open(data: bytes, name: str) -> calamine.CalamineWorkbook:
 
 def read_workbook(data: bytes, name: str) -> list[Grid]:
     suffix = Path(name).suffix.lower()
+    ooxml = suffix in (".xlsx", ".xlsm")
     if suffix in ZIP_SUFFIXES:
         _check_zip(data, name)
     try:
+        if ooxml:  # openpyxl inside: not for a fingerprint check
+            from sync.sources.xlsx_errors import declared_sizes, formula_errors
+            declared = CellBudget(name, "（按文件声明的范围）")
+            for title, (height, width) in declared_sizes(io.BytesIO(data)).items():
+                declared.take(title, height, width)
         book = _open(data, name)
-        grids = [_read_sheet(book, meta) for meta in book.sheets_metadata
-                 if meta.typ == calamine.SheetTypeEnum.WorkSheet and meta.name != RESULTS_SHEET]
-        if suffix in (".xlsx", ".xlsm"):
-            from sync.sources.xlsx_errors import formula_errors  # openpyxl inside: not for a fingerprint check
+        worksheets = [m for m in book.sheets_metadata
+                      if m.typ == calamine.SheetTypeEnum.WorkSheet and m.name != RESULTS_SHEET]
+        check_sheet_count(len(worksheets), name)
+        budget = CellBudget(name)
+        grids = [_read_sheet(book, meta, budget) for meta in worksheets]
+        if ooxml:
             _restore_errors(grids, formula_errors(io.BytesIO(data)))
         if suffix == ".ods":  # calamine knows no .ods merges
             from sync.sources.ods_merges import ods_merges
@@ -122,11 +136,18 @@ def read_workbook(data: bytes, name: str) -> list[Grid]:
                 grid.merges = merges.get(grid.title, [])
     except SourceUnreadable:
         raise
+    except MemoryError:  # the child's cap: reported as such, not as a corrupt file
+        raise
     except calamine.PasswordError:
         raise SourceUnreadable(f"文件设有密码保护，无法读取：请取消密码后再提供：{name}") from None
     except Exception as exc:  # calamine raises many kinds for corrupt input; none may escape as a traceback
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise SourceUnreadable(f"文件已损坏或格式无法识别（{reason}）：{name}") from None
+    except BaseException as exc:  # a Rust panic inside calamine (a BaseException); Ctrl-C and exit pass
+        if not is_panic(exc):
+            raise
+        reason = str(exc).splitlines()[0][:120] if str(exc) else "panic"
+        raise SourceUnreadable(f"读取组件出错（{reason}），文件可能已损坏或表格范围异常大：{name}") from None
     if not grids:
         raise SourceUnreadable(f"文件中没有工作表：{name}")
     return grids
@@ -140,14 +161,11 @@ def _restore_errors(grids: list[Grid], errors: Errors) -> None:
                 grid.rows[row - 1][column - 1] = text
 
 
-def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata) -> Grid:
+def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata, budget: CellBudget) -> Grid:
     sheet = book.get_sheet_by_name(meta.name)
     end = sheet.end  # (last row, last column), 0-based; None for an empty sheet
     height, width = (end[0] + 1, end[1] + 1) if end else (0, 0)
-    if height * width > MAX_CELLS:
-        raise SourceUnreadable(
-            f"工作表“{meta.name}”过大（{height}行×{width}列），"
-            f"超过 {MAX_CELLS:,} 个单元格的上限：请拆分后再提供")
+    budget.take(meta.name, height, width)  # before the rows are made
     rows = sheet.to_python(skip_empty_area=False)
     # calamine knows the merged ranges of .xlsx/.xlsm/.xls (absolute, like these rows); .ods: ods_merges; .xlsb: None
     merges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ()]
@@ -180,20 +198,22 @@ def decode_text(data: bytes, name: str) -> str:
 
 
 def read_csv(data: bytes, name: str) -> list[Grid]:
+    title = Path(name).stem
+    check_title(title, name)  # the file's name is the worksheet's title
     text = decode_text(data, name)
     try:  # only the delimiter: the sniffer's quoting guesses come from a sample and can be wrong
         delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
     rows: list[list[str]] = []
-    cells = 0
+    width = 0
     try:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            cells += len(row)
-            if cells > MAX_CELLS:  # checked while reading: a huge file never fills memory first
-                raise SourceUnreadable(f"CSV 过大（超过 {MAX_CELLS:,} 个单元格的上限）：请拆分后再提供：{name}")
             rows.append(row)
+            width = max(width, len(row))
+            if width > MAX_COLUMNS or len(rows) * width > MAX_CELLS:
+                # the padded rectangle so far, before it is built: a huge file never fills memory first
+                CellBudget(name).take(title, len(rows), width)
     except csv.Error as exc:
         raise SourceUnreadable(f"CSV 格式错误（{exc}）：{name}") from None
-    width = max((len(r) for r in rows), default=0)
-    return [Grid(title=Path(name).stem, rows=[r + [""] * (width - len(r)) for r in rows])]
+    return [Grid(title=title, rows=[r + [""] * (width - len(r)) for r in rows])]

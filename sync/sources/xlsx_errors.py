@@ -1,8 +1,12 @@
-"""Formula error cells (#REF!, #N/A, …) of .xlsx/.xlsm files, which python-calamine hands back
-as empty strings: without this an #N/A in an optional column would pass as a blank.
+"""What we read from an .xlsx/.xlsm package ourselves, around python-calamine.
 
-Reads only the worksheets' XML that contains an error cell (``t="e"``), with a regex over
-the raw bytes: far cheaper than a second full parse, and no entity is ever expanded.
+Formula error cells (#REF!, #N/A, …), which python-calamine hands back as empty strings:
+without this an #N/A in an optional column would pass as a blank. Reads only the worksheets'
+XML that contains an error cell (``t="e"``), with a regex over the raw bytes: far cheaper
+than a second full parse, and no entity is ever expanded.
+
+Declared sizes: each worksheet's ``<dimension ref="A1:K300"/>``, read from the first bytes of
+its XML, so a workbook declaring more cells than we read is refused before calamine builds them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*\bt=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.S)
 _REF = re.compile(rb"\br=\"([A-Z]+\d+)\"")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
+_HEAD_BYTES = 64 * 1024  # <dimension> comes before <sheetData>, after at most a few properties
 
 Errors = dict[str, dict[tuple[int, int], str]]  # sheet title -> {(row, column) 1-based: "#N/A"}
 
@@ -36,6 +42,26 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
         target = targets.get(sheet.get(f"{REL}id"), "")
         parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
     return parts
+
+
+def declared_sizes(path: Path | BinaryIO) -> dict[str, tuple[int, int]]:
+    """Worksheet title -> (last row, last column) its ``<dimension>`` declares; sheets without one left out."""
+    sizes: dict[str, tuple[int, int]] = {}
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        try:
+            parts = _sheet_parts(zf)
+        except (KeyError, ElementTree.ParseError):
+            return sizes  # calamine decides; the child's memory cap still holds
+        for title, part in parts.items():
+            if part not in names:
+                continue
+            with zf.open(part) as f:
+                found = _DIMENSION.search(f.read(_HEAD_BYTES))
+            if found:
+                column, row = coordinate_from_string(found.group(1).decode().split(":")[-1])
+                sizes[title] = (row, column_index_from_string(column))
+    return sizes
 
 
 def formula_errors(path: Path | BinaryIO) -> Errors:

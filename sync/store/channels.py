@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 
 from sync.check.privacy import mask_phone
 from sync.store.crypto import Vault
+from sync.store.keys import verify_vault
 from sync.store.models import channels, now
 
 KIND_WORDS = {"wecom": "企业微信", "dingtalk": "钉钉", "feishu": "飞书"}
@@ -125,6 +126,7 @@ def save_channel(engine: Engine, vault: Vault, name: str, values: dict[str, Any]
     """Insert or update one robot by name; only the keys given change (a blank webhook keeps the old one)."""
     row = _row(vault, {k: v for k, v in values.items() if not (k == "webhook" and not v)})
     with engine.begin() as conn:
+        verify_vault(conn, vault)  # a process still holding a rotated-out key must not seal with it
         existing = conn.execute(select(channels.c.id).where(channels.c.name == name)).scalar()
         if existing is None:
             conn.execute(channels.insert().values(name=name, created_at=now(), updated_at=now(), **row))

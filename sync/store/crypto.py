@@ -1,8 +1,9 @@
 """Personal-data protection at rest: Fernet encryption plus an HMAC-SHA256 lookup hash.
 
 One master key (TAIZHANG_SECRET_KEY, or a generated ``data/secret.key`` readable only by
-its owner) is split with HKDF into an encryption key and a hashing key, so the lookup
-hash can match ID numbers without ever decrypting them.
+its owner) is split with HKDF into an encryption key, a hashing key and a check key, so the
+lookup hash can match ID numbers without ever decrypting them, and the database can tell a
+wrong key (``sync.store.keys``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -18,6 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from sync.settings import data_dir, setting
+from sync.store.private import private_dir
 
 KEY_FILE = "secret.key"
 
@@ -26,27 +29,66 @@ class SecretKeyInvalid(Exception):
     """The master key is missing or malformed; the message is Chinese."""
 
 
+class SecretKeyMissing(SecretKeyInvalid):
+    """No key, while the database holds values encrypted with one."""
+
+
+class SecretKeyMismatch(SecretKeyInvalid):
+    """A key other than the one the database's values were encrypted with."""
+
+
 def _derive(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"taizhang", info=purpose).derive(master)
 
 
-def load_master_key(directory: Path | None = None) -> bytes:
+def key_file(directory: Path | None = None) -> Path:
+    return (directory or data_dir()) / KEY_FILE
+
+
+def new_key() -> bytes:
+    return base64.urlsafe_b64encode(os.urandom(32))
+
+
+def write_key_file(path: Path, key: bytes, *, replace: bool = False) -> bool:
+    """Write a key file readable only by its owner, atomically: the name appears with the whole key
+    or not at all (eight first starts at once once read a half-written file). Without ``replace``
+    an existing file wins; returns whether this key was written."""
+    private_dir(path.parent)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(key)
+            f.flush()
+            os.fsync(f.fileno())
+        if replace:
+            os.replace(temporary, path)
+            return True
+        try:
+            os.link(temporary, path)  # unlike rename, never replaces an existing key
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def load_master_key(directory: Path | None = None, *, create: bool = True) -> bytes:
+    """TAIZHANG_SECRET_KEY, else the key file; the file is generated when missing only if ``create``."""
     configured = setting("TAIZHANG_SECRET_KEY")
     if configured:
-        raw = configured.encode()
-    else:
-        path = (directory or data_dir()) / KEY_FILE
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # O_EXCL: two first starts at once must not write two different keys
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(base64.urlsafe_b64encode(os.urandom(32)))
-        raw = path.read_bytes().strip()
+        return decode_key(configured.encode())
+    path = key_file(directory)
+    if not path.exists():
+        if not create:
+            raise SecretKeyMissing(
+                f"找不到个人信息加密密钥文件 {path}（也未设置 TAIZHANG_SECRET_KEY），而数据库中已有用它加密的身份证号："
+                "请从备份恢复该文件后再启动；不会生成新密钥，否则这些身份证号再也无法解密")
+        write_key_file(path, new_key())
+    return decode_key(path.read_bytes().strip())
+
+
+def decode_key(raw: bytes) -> bytes:
     try:
         master = base64.urlsafe_b64decode(raw)
     except ValueError:
@@ -62,6 +104,9 @@ class Vault:
     def __init__(self, master: bytes):
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(master, b"encrypt")))
         self._hash_key = _derive(master, b"lookup")
+        # stored in the database: tells whether a key is the one the stored values need,
+        # without storing anything that helps to find the key
+        self.check_value = hmac.new(_derive(master, b"check"), b"taizhang key check", hashlib.sha256).hexdigest()
 
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()
@@ -77,4 +122,5 @@ class Vault:
 
 
 def default_vault() -> Vault:
+    """The vault of the configured key, unchecked against any database (sync.store.keys.open_vault checks)."""
     return Vault(load_master_key())

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
+from sync.store.private import create_private
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -28,7 +30,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the mirror; a SQLite file's folder is created when missing.
+    """An engine for the mirror; a SQLite file (0600) and its folder (0700) are created when missing.
 
     ``hide_parameters``: a failed statement's error (and so the log) must never carry the
     row's values, which include phone numbers.
@@ -36,7 +38,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = url.split("///", 1)[1] if "///" in url else ""
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            create_private(Path(database))  # SQLite gives its -wal and -shm files the same mode
         engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -86,7 +88,11 @@ def upgrade(engine: Engine) -> None:
     if at_head(engine):
         return
     from alembic import command
-    with engine.begin() as connection:
+
+    from sync.store.locks import migration_lock
+    # two starts on a fresh PostgreSQL raced on CREATE TABLE (IntegrityError on
+    # pg_type_typname_nsp_index, 2 tries in 4): the second now waits, then finds the schema at head
+    with migration_lock(engine), engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -22,7 +22,7 @@ from schemas import DATASETS, ERROR
 from sync.store.crypto import Vault
 from sync.store.db import bulk_insert
 from sync.store.models import DATA_TABLES, row_history
-from sync.check.privacy import mask
+from sync.check.privacy import free_text_fields, mask, mask_text, mask_texts
 from sync.check.validate import SheetResult
 
 TEXT_KINDS = frozenset({"text", "name", "id", "phone", "enum"})  # held as str in the frame
@@ -99,6 +99,8 @@ def collect(results: list[SheetResult], vault: Vault) -> dict[str, Incoming]:
             target.blocked.append(result.sheet)
             continue
         values = {name: _python(frame[name], meta.kind) for name, meta in d.fields.items()}
+        for name in free_text_fields(d):  # an ID or a phone typed into 姓名 or 备注 is not stored in full
+            values[name] = mask_texts(values[name])
         id_field = next((n for n, m in d.fields.items() if m.kind == "id"), None)
         if id_field:
             values[f"{id_field}_hash"] = [vault.lookup_hash(v) if v else None for v in values[id_field]]
@@ -177,7 +179,7 @@ def _history_value(dataset: str, name: str, value: Any) -> str | None:
     if value is None:
         return None
     text = _canonical(value)
-    return mask(text, meta.kind) if meta is not None and meta.personal else text
+    return mask(text, meta.kind) if meta is not None and meta.personal else mask_text(text)
 
 
 def apply_plan(conn: Connection, source: str, plan: Plan, vault: Vault, run_id: int, now: datetime) -> None:

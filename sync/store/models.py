@@ -247,3 +247,19 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     _ts("expires_at", nullable=False),
 )
+
+meta = Table(
+    "meta", _metadata,  # facts about the mirror itself, e.g. the key check value (sync.store.keys)
+    Column("name", String(50), primary_key=True),
+    Column("value", Text, nullable=False),
+    _ts("updated_at"),
+)
+
+login_failures = Table(
+    "login_failures", _metadata,  # sync.store.throttle: failed logins per user name and per client
+    Column("key", String(200), primary_key=True),  # "user:<name>" or "client:<address>"
+    Column("failures", Integer, nullable=False, server_default="0"),
+    _ts("first_at", nullable=False),  # when the current count began
+    _ts("locked_until"),
+)
+

@@ -14,11 +14,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from sync.settings import data_dir, setting
+from sync.store.lengths import too_long
 from sync.store.models import now, users
-from sync.settings import setting
+from sync.store.private import write_private
+from sync.store.throttle import LOCK, Attempt, LoginLocked, check_allowed, clear_user, locked_message, record_failure
 
 ROLES = {"admin": "管理员", "supervisor": "督导（只读）", "staff": "街道工作人员"}
 MIN_PASSWORD = 8
+ADMIN_PASSWORD_FILE = "admin-password.txt"
 _hasher = PasswordHasher()
 # verified against when the user does not exist, so a wrong name costs as long as a wrong password
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -67,6 +71,9 @@ def create_user(engine: Engine, username: str, password: str, role: str, streets
     if not username:
         raise UserError("用户名不能为空")
     _check(role, streets, password)
+    problem = too_long(users, {"username": username, "display_name": display_name})
+    if problem:
+        raise UserError(problem)
     values = {"username": username, "password_hash": _hasher.hash(password), "role": role,
               "streets": list(streets) if role == "staff" else [], "display_name": display_name or None,
               "email": email or None, "active": True, "created_at": now()}
@@ -99,16 +106,26 @@ def list_users(engine: Engine) -> list[User]:
         return [_user(r) for r in conn.execute(select(users).order_by(users.c.username))]
 
 
-def authenticate(engine: Engine, username: str, password: str) -> User | None:
-    """The active user with this name and password, else None (and the same time spent either way)."""
+def authenticate(engine: Engine, username: str, password: str, client: str = "local") -> User | None:
+    """The active user with this name and password, else None (and the same time spent either way).
+
+    Raises LoginLocked (Chinese) when the name or the client has failed too often lately
+    (sync.store.throttle), including on the failure that locks it; ``client`` is its address.
+    """
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c.username == username.strip())).first()
+    attempt = Attempt(username, client, known=row is not None)
+    check_allowed(engine, attempt)  # a locked name is refused before its password is tried
     try:
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        if row is None or not row.active:
+            raise VerificationError
     except (VerificationError, InvalidHashError):
+        locked = record_failure(engine, attempt)
+        if locked:
+            raise LoginLocked(locked_message(locked, LOCK.seconds // 60)) from None
         return None
-    if row is None or not row.active:
-        return None
+    clear_user(engine, row.username)
     values = {"last_login_at": now()}
     if _hasher.check_needs_rehash(row.password_hash):
         values["password_hash"] = _hasher.hash(password)
@@ -126,6 +143,9 @@ def update_user(engine: Engine, username: str, *, role: str | None = None, stree
     role = role or current.role
     streets = current.streets if streets is None else tuple(streets)
     _check(role, streets, password)
+    problem = too_long(users, {"display_name": display_name})
+    if problem:
+        raise UserError(problem)
     still_admin = role == "admin" and (current.active if active is None else active)
     if current.is_admin and current.active and not still_admin and _active_admins(engine) <= 1:
         raise UserError("至少要保留一个启用的管理员")
@@ -134,6 +154,7 @@ def update_user(engine: Engine, username: str, *, role: str | None = None, stree
         values["active"] = active
     if password:
         values["password_hash"] = _hasher.hash(password)
+        clear_user(engine, username)  # a reset by an admin also lifts a lock-out
     if display_name is not None:
         values["display_name"] = display_name or None
     with engine.begin() as conn:
@@ -148,7 +169,11 @@ def _active_admins(engine: Engine) -> int:
 
 
 def ensure_admin(engine: Engine) -> str | None:
-    """On first start (no users at all) create ``admin``; returns a generated password, printed once."""
+    """On first start (no users at all) create ``admin``; returns a generated password.
+
+    A generated password is written to ``<data>/admin-password.txt`` (0600), never to the console:
+    container logs keep whatever was printed (issue 14). The console says where it is.
+    """
     with engine.connect() as conn:
         if conn.execute(select(func.count()).select_from(users)).scalar_one():
             return None
@@ -164,6 +189,7 @@ def ensure_admin(engine: Engine) -> str | None:
         raise
     if configured:
         return None
-    print(f"台账通：已创建管理员账号 admin，初始密码：{password}（只显示这一次，请登录后在“用户管理”中修改）",
-          flush=True)
+    path = write_private(data_dir() / ADMIN_PASSWORD_FILE, f"{password}\n".encode())
+    print(f"台账通：已创建管理员账号 admin，初始密码已写入 {path}（仅属主可读）：登录后请在“用户管理”中修改密码，"
+          "并删除该文件", flush=True)
     return password

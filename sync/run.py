@@ -26,6 +26,7 @@ from sync.store.locks import source_lock
 from sync.store.models import issues, sheets, sources, sync_runs
 from sync.registry import Source
 from sync.store.models import now
+from sync.store.summary import refresh_summary
 
 # The validation and mirror modules (pandas, pandera, the schemas) are imported where a
 # changed source needs them: an unchanged source costs a hash and two small transactions.
@@ -245,6 +246,7 @@ def _write(engine, source, vault, result, workbook, results, incoming, allow_mas
         _guard(plans, allow_mass_delete)
         for plan in plans:
             apply_plan(conn, source.name, plan, vault, result.run_id, when)
+        refresh_summary(conn, source.name)  # the dashboards' counts, in step with the rows in this transaction
         result.inserted = sum(len(p.inserts) for p in plans)
         result.updated = sum(len(p.updates) for p in plans)
         result.deleted = sum(len(p.deletes) for p in plans)

@@ -237,3 +237,17 @@ leases = Table(
     Column("holder", String(200), nullable=False),
     _ts("expires_at", nullable=False),
 )
+
+summary = Table(
+    "summary", _metadata,  # the dashboards' counts and sums, kept by sync/store/summary.py in each sync's transaction
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False, index=True),
+    Column("dataset", String(20), nullable=False),
+    Column("community", Text),
+    Column("month", Date),  # first day of the month of 报到日期 / 登记日期 / 设岗日期; NULL when the row has none
+    Column("status", String(20)),  # wishes and posts
+    Column("post_type", String(20)),  # posts
+    Column("rows", Integer, nullable=False),  # live rows (not soft-deleted; stale rows keep their last good values)
+    Column("activities", Integer, nullable=False, server_default="0"),
+    Column("service_hours", Float, nullable=False, server_default="0"),
+)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sync.registry import save_source
 from sync.service import open_mirror, sync_sources
 from sync.store.models import posts, roster, summary, wishes
+from sync.store.summary import MEASURES
 from tests.registers import make_id, write_config
 from tests.validation_cases import write_xlsx
 
@@ -88,28 +89,34 @@ def month(day: date | None) -> date | None:
     return None if day is None else day.replace(day=1)
 
 
-def from_rows(conn) -> dict[tuple, tuple]:
+def from_rows(conn) -> dict[tuple, dict]:
     """What the summary must hold, aggregated in Python from every live data row."""
-    counts: Counter = Counter()
-    sums: Counter = Counter()
-    for dataset, table, on in (("roster", roster, "registered_on"), ("wishes", wishes, "raised_on"),
-                               ("posts", posts, "started_on")):
-        for row in conn.execute(select(table).where(table.c.deleted_at.is_(None))).mappings():
-            key = (row["source"], dataset, row["community"], month(row[on]),
-                   row["status"] if dataset != "roster" else None, row["post_type"] if dataset == "posts" else None)
-            counts[key] += 1
-            if dataset == "posts":
-                sums[key + ("activities",)] += row["activities"] or 0
-                sums[key + ("hours",)] += row["service_hours"] or 0.0
-    return {k: (n, sums[k + ("activities",)], round(sums[k + ("hours",)], 6)) for k, n in counts.items()}
+    found: dict[tuple, Counter] = {}
+
+    def add(key: tuple, **values) -> None:
+        found.setdefault(key, Counter()).update(values)
+
+    for row in conn.execute(select(roster).where(roster.c.deleted_at.is_(None))).mappings():
+        add((row["source"], row["community"], month(row["registered_on"]), None), members=1)
+    for row in conn.execute(select(wishes).where(wishes.c.deleted_at.is_(None))).mappings():
+        add((row["source"], row["community"], month(row["raised_on"]), None), wishes=1,
+            claimed=int(row["status"] in ("已认领", "已完成")), completed=int(row["status"] == "已完成"))
+    for row in conn.execute(select(posts).where(posts.c.deleted_at.is_(None))).mappings():
+        status = row["status"]
+        values = {"posts": int(status != "撤销"), "staffed": int(status == "在岗"), "vacant": int(status == "空缺"),
+                  "revoked": int(status == "撤销"), "activities": row["activities"] or 0,
+                  "service_hours": row["service_hours"] or 0.0}
+        add((row["source"], row["community"], month(row["started_on"]), None), **values)
+        add((row["source"], row["community"], None, row["post_type"]), **values)
+    return {k: {m: round(v[m], 6) for m in MEASURES} for k, v in found.items()}
 
 
-def from_summary(conn) -> dict[tuple, tuple]:
+def from_summary(conn) -> dict[tuple, dict]:
     found = {}
-    for r in conn.execute(select(summary)):
-        key = (r.source, r.dataset, r.community, r.month, r.status, r.post_type)
+    for r in conn.execute(select(summary)).mappings():
+        key = (r["source"], r["community"], r["month"], r["post_type"])
         assert key not in found, f"summary key twice: {key}"
-        found[key] = (r.rows, r.activities, round(r.service_hours, 6))
+        found[key] = {m: round(r[m], 6) for m in MEASURES}
     return found
 
 

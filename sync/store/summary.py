@@ -1,23 +1,32 @@
-"""The summary table: per source × dataset × community × month × status (× post type for posts),
-the live rows' count and the posts' activities and service hours.
+"""The summary table: what the dashboards count and sum, per source, community and month.
 
-Every dashboard figure that is a count or a sum over months reads it instead of the million-row
-data tables. ``refresh_summary`` recomputes one source's summary rows from its data rows; the sync
-calls it inside the source's transaction, right after the mirror writer (the only thing that
-changes data rows), so the two never disagree. Migration 0003 and bench/million.py call it for
-every source.
+Two kinds of row, both per source and community:
+
+- a month row (``post_type`` NULL) per month of the rows' own dates — members by 报到日期, wishes
+  by 登记日期 (with how many of them are claimed and completed now), posts by 设岗日期 (their
+  status now, activities and service hours); posts without a 设岗日期 in a row whose month is NULL;
+- a post-type row (``month`` NULL) per post type: the posts' status, activities and hours.
+
+Statuses are columns rather than rows, so a million-row mirror of 18 streets has about 11,000
+summary rows and every dashboard aggregate reads those. ``refresh_summary`` recomputes one
+source's rows from its live data rows (soft-deleted rows out, stale rows in with their last good
+values, as everywhere on the dashboards); the sync calls it inside the source's transaction right
+after the mirror writer, the only thing that changes data rows, so the two never disagree.
+Migration 0003 and bench/million.py call it for every source.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Integer, String, delete, func, insert, literal, null, select
+from sqlalchemy import (Connection, Date, Float, Integer, String, case, cast, delete, func, insert, literal, null, select,
+                        union_all)
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
-from sqlalchemy.types import Date
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from sync.store.models import summary
+from sync.store.models import SUMMARY_COUNTS, summary
 
-DATE_COLUMNS = {"roster": "registered_on", "wishes": "raised_on", "posts": "started_on"}  # what "month" is
+MEASURES = (*SUMMARY_COUNTS, "service_hours")
+CLAIMED = ("已认领", "已完成")
+UNTYPED = "未分类"  # a post without a type still needs a post-type row of its own
 
 
 class month_start(FunctionElement):  # noqa: N801 - reads like the SQL it compiles to
@@ -38,29 +47,43 @@ def _month_sqlite(element, compiler, **kw) -> str:
     return f"(substr({compiler.process(element.clauses, **kw)}, 1, 7) || '-01')"
 
 
-def _aggregate(dataset: str, source: str | None):
-    """SELECT of one dataset's summary rows, from its live rows."""
+def _count_if(condition: ColumnElement) -> ColumnElement:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _parts(source: str | None) -> list:
+    """One SELECT per dataset (and per grain of posts), each already grouped, in MEASURES' columns."""
     from sync.store.models import DATA_TABLES  # built from the schemas on first use
 
-    table = DATA_TABLES[dataset]
-    month = month_start(table.c[DATE_COLUMNS[dataset]])
-    status = table.c.status if dataset != "roster" else None
-    post_type = table.c.post_type if dataset == "posts" else None
-    groups = [c for c in (table.c.source, table.c.community, month, status, post_type) if c is not None]
-    sums = ([func.coalesce(func.sum(table.c.activities), 0), func.coalesce(func.sum(table.c.service_hours), 0.0)]
-            if dataset == "posts" else [literal(0, Integer), literal(0.0)])
-    where = [table.c.deleted_at.is_(None)] + ([table.c.source == source] if source is not None else [])
-    return (select(table.c.source, literal(dataset, String), table.c.community, month,
-                   status if status is not None else null(), post_type if post_type is not None else null(),
-                   func.count(), *sums)
-            .where(*where).group_by(*groups))
-
-
-COLUMNS = ["source", "dataset", "community", "month", "status", "post_type", "rows", "activities", "service_hours"]
+    roster, wishes, posts = DATA_TABLES["roster"], DATA_TABLES["wishes"], DATA_TABLES["posts"]
+    post_measures = {"posts": _count_if(posts.c.status != "撤销"), "staffed": _count_if(posts.c.status == "在岗"),
+                     "vacant": _count_if(posts.c.status == "空缺"), "revoked": _count_if(posts.c.status == "撤销"),
+                     "activities": func.coalesce(func.sum(posts.c.activities), 0),
+                     "service_hours": func.coalesce(func.sum(posts.c.service_hours), 0.0)}
+    post_type = func.coalesce(posts.c.post_type, UNTYPED)
+    grains = [(roster, month_start(roster.c.registered_on), None, {"members": func.count()}),
+              (wishes, month_start(wishes.c.raised_on), None,
+               {"wishes": func.count(), "claimed": _count_if(wishes.c.status.in_(CLAIMED)),
+                "completed": _count_if(wishes.c.status == "已完成")}),
+              (posts, month_start(posts.c.started_on), None, post_measures),
+              (posts, None, post_type, post_measures)]
+    parts = []
+    for table, month, kind, measures in grains:
+        where = [table.c.deleted_at.is_(None)] + ([table.c.source == source] if source is not None else [])
+        keys = [table.c.source, table.c.community, month if month is not None else kind]
+        values = [measures.get(m, literal(0.0 if m == "service_hours" else 0, Float if m == "service_hours"
+                                          else Integer)).label(m) for m in MEASURES]
+        parts.append(select(table.c.source.label("source"), table.c.community.label("community"),
+                            (month if month is not None else cast(null(), Date)).label("month"),
+                            (kind if kind is not None else cast(null(), String)).label("post_type"), *values)
+                     .where(*where).group_by(*keys))
+    return parts
 
 
 def refresh_summary(conn: Connection, source: str | None = None) -> None:
     """Recompute the summary rows of ``source`` (None: every source) inside the caller's transaction."""
     conn.execute(delete(summary).where(*([summary.c.source == source] if source is not None else [])))
-    for dataset in DATE_COLUMNS:
-        conn.execute(insert(summary).from_select(COLUMNS, _aggregate(dataset, source)))
+    merged = union_all(*_parts(source)).subquery()
+    keys = [merged.c.source, merged.c.community, merged.c.month, merged.c.post_type]
+    rows = select(*keys, *(func.sum(merged.c[m]) for m in MEASURES)).group_by(*keys)
+    conn.execute(insert(summary).from_select(["source", "community", "month", "post_type", *MEASURES], rows))

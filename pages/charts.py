@@ -44,7 +44,8 @@ def cumulative_lines(frame: pd.DataFrame) -> alt.Chart:
     return (alt.Chart(long).mark_line(point=len(frame) <= 24)
             .encode(x=alt.X("月份:T", title=None, axis=alt.Axis(format="%Y-%m")),
                     y=alt.Y("累计:Q", title="累计数量"),
-                    color=alt.Color("指标:N", title=None, legend=alt.Legend(orient="top")),
+                    color=alt.Color("指标:N", sort=["累计报到党员", "累计微心愿"], title=None,
+                                    legend=alt.Legend(orient="top")),
                     tooltip=[alt.Tooltip("月份:T", format="%Y-%m"), alt.Tooltip("指标:N"),
                              alt.Tooltip("累计:Q", format=",")]))
 
@@ -57,7 +58,8 @@ def quarterly_lines(frame: pd.DataFrame) -> alt.Chart:
     return (alt.Chart(long).mark_line(point=True)
             .encode(x=alt.X("季度:O", sort=list(frame["quarter"]), title="登记季度", axis=alt.Axis(labelAngle=-40)),
                     y=alt.Y("比例:Q", title=None, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-                    color=alt.Color("指标:N", title=None, legend=alt.Legend(orient="top")),
+                    color=alt.Color("指标:N", sort=["已认领比例", "已完成比例"], title=None,
+                                    legend=alt.Legend(orient="top")),
                     tooltip=[alt.Tooltip("季度:O"), alt.Tooltip("指标:N"), alt.Tooltip("比例:Q", format=".1%"),
                              alt.Tooltip("心愿数:Q", format=",")]))
 

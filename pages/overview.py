@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages.charts import KPI_CSS, PICK, cumulative_lines, place_bars, quarterly_lines, type_bars
 from pages.common import LIVE_EVERY, cached, local_time, require_user, scope_filters, zh
-from pages.overview_parts import empty_message, export_buttons, ranked_table
+from pages.overview_parts import empty_message, export_buttons, ranked_table, with_rates
 from sync.outputs.kpi_cards import kpi_cards
 from sync.queries import overview, ranking
 
@@ -33,7 +33,8 @@ def live() -> None:
     with st.container(key="kpis"):
         for row in (cards[:4], cards[4:]):
             for column, card in zip(st.columns(4), row):
-                column.metric(card.label, card.value, card.delta, "inverse" if card.good < 0 else "normal",
+                colour = "off" if card.sign == 0 else ("inverse" if card.good < 0 else "normal")
+                column.metric(card.label, card.value, card.delta, colour,
                               help=card.help or None, border=True, delta_description=period.versus,
                               delta_arrow="off" if card.sign == 0 else "auto")
     level = ranking.level_for(streets)
@@ -57,7 +58,7 @@ def live() -> None:
             street = name if level == "street" else ranked.loc[ranked["community"] == name, "street"].iloc[0]
             open_street(street, None if level == "street" else name)
         st.subheader("按区县汇总")
-        st.dataframe(zh(overview.roll_up(table, "district")), hide_index=True, column_config=RATES)
+        st.dataframe(with_rates(zh(overview.roll_up(table, "district"))), hide_index=True)
         st.subheader("按社区明细")
         st.dataframe(zh(table), hide_index=True)
     with trend:
@@ -71,8 +72,8 @@ def live() -> None:
         quarters = overview.quarterly(months, period.start, period.end)
         if len(quarters):
             st.altair_chart(quarterly_lines(quarters))
-            st.dataframe(zh(quarters.rename(columns={"quarter": "登记季度", "wishes": "心愿数"})), hide_index=True,
-                         column_config=RATES)
+            st.dataframe(with_rates(zh(quarters.rename(columns={"quarter": "登记季度", "wishes": "心愿数"}))),
+                         hide_index=True)
         else:
             st.info("所选时间段没有登记微心愿。")
     with types:
@@ -88,5 +89,4 @@ def live() -> None:
                "服务岗为当前状态（不含已撤销），其变化按设岗日期计算。")
 
 
-RATES = {label: st.column_config.NumberColumn(format="percent") for label in ("认领率", "完成率")}
 live()

@@ -17,9 +17,10 @@ from sync.queries.scope import Streets
 
 SHADES = {"above": "background-color: rgba(26, 127, 55, 0.16)", "below": "background-color: rgba(207, 34, 46, 0.14)",
           None: ""}
-HEADERS = {"rank": "名次", "district": "区县", "street": "街道", "community": "社区", "members": "报到党员",
-           "wishes": "微心愿", "claim_rate": "认领率", "completion_rate": "完成率", "errors": "未解决错误",
-           "last_ok_at": "最近成功同步", "days_unchanged": "表格未更新（天）"}
+# the ranking's columns in order: what it is ranked by first, so a phone shows it without scrolling
+HEADERS = {"rank": "名次", "street": "街道", "community": "社区", "completion_rate": "完成率", "claim_rate": "认领率",
+           "members": "报到党员", "wishes": "微心愿", "errors": "未解决错误", "last_ok_at": "最近成功同步",
+           "days_unchanged": "表格未更新（天）", "district": "区县"}
 RATE_OF = {"认领率": "claimed", "完成率": "completed"}
 
 
@@ -40,8 +41,15 @@ def ranked_table(ranked: pd.DataFrame, local_time: Callable[[pd.Series], pd.Seri
     if "last_ok_at" in shown:
         shown["last_ok_at"] = local_time(shown["last_ok_at"])
     shown = shown.rename(columns=HEADERS)
-    return (shown.style.format({label: "{:.1%}" for label in RATE_OF}, na_rep="—")
-            .apply(lambda column: [SHADES[versus_city(v, whole[column.name])] for v in column], subset=list(RATE_OF)))
+    return with_rates(shown).apply(lambda column: [SHADES[versus_city(v, whole[column.name])] for v in column],
+                                   subset=list(RATE_OF))
+
+
+def with_rates(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
+    """A table whose 认领率 and 完成率 read as percentages, numbers with thousands separators and at most
+    one decimal."""
+    return frame.style.format({label: "{:.1%}" for label in RATE_OF if label in frame}, na_rep="—", precision=1,
+                              thousands=",")
 
 
 def scope_label(streets: Streets) -> str:

@@ -61,7 +61,7 @@ def test_overview_shows_the_measures(app_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["报到党员"] == "6"  # 上站 3 (its fourth row has a bad ID), 下站 2, 新源 1
     assert metrics["微心愿"] == "12" and metrics["认领率"] == "50.0%" and metrics["完成率"] == "25.0%"
-    assert metrics["志愿服务岗"] == "6" and metrics["空缺岗位"] == "3" and metrics["开展活动"] == "108 次"
+    assert metrics["志愿服务岗"] == "6" and metrics["空缺岗位"] == "3" and metrics["开展活动（次）"] == "108"
     ranking = next(d.value for d in at.dataframe if "名次" in d.value)
     assert ranking.set_index("街道")["报到党员"].to_dict() == {"上站街道": 3, "下站街道": 2, "新源街道": 1}
     assert list(ranking["名次"]) == [1, 1, 1]  # every street completed 1 of its 4 wishes

@@ -35,7 +35,7 @@ def picture(streets: int = 18, months: int = 72) -> OverviewPicture:
                            "last_ok_at": pd.Timestamp("2026-11-20", tz="UTC"),
                            "changed_at": pd.Timestamp("2026-11-01", tz="UTC")})
     ranked = ranking.ranking(places(streets), health, level, datetime(2026, 11, 26, tzinfo=UTC))
-    return OverviewPicture("全部街道", "全部时间", "较2026年10月底", kpi_cards(NOW, BEFORE), ranked, level,
+    return OverviewPicture("全部街道", "全部时间", "较上月底", kpi_cards(NOW, BEFORE), ranked, level,
                            overview.cumulative(counts), overview.quarterly(counts), datetime(2026, 11, 26, 9, 30))
 
 

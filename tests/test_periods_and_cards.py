@@ -14,7 +14,7 @@ TODAY = date(2026, 11, 26)
 
 # choice, custom months -> start, end, previous start, previous end, label, versus
 PERIODS = [
-    ("全部时间", None, None, None, None, date(2026, 10, 31), "全部时间", "较2026年10月底"),
+    ("全部时间", None, None, None, None, date(2026, 10, 31), "全部时间", "较上月底"),
     ("本月", None, date(2026, 11, 1), TODAY, date(2026, 10, 1), date(2026, 10, 31), "2026年11月", "较上月"),
     ("今年", None, date(2026, 1, 1), TODAY, date(2025, 1, 1), date(2025, 11, 30), "2026年", "较去年同期"),
     ("近12个月", None, date(2025, 12, 1), TODAY, date(2024, 12, 1), date(2025, 11, 30), "近12个月（2025年12月起）",
@@ -65,8 +65,9 @@ def test_cards_in_order_with_vacant_posts_rising_shown_as_bad():
            "activities": 108, "service_hours": 219.0, "claim_rate": 0.5, "completion_rate": 0.25}
     before = {**now, "vacant": 2, "wishes": 0, "claimed": 0, "completed": 0, "claim_rate": None, "completion_rate": None}
     cards = kpi_cards(now, before)
-    assert [c.label for c in cards] == ["报到党员", "微心愿", "认领率", "完成率", "志愿服务岗", "空缺岗位", "开展活动", "服务时长"]
-    assert [c.value for c in cards] == ["10", "4", "50.0%", "25.0%", "6", "3", "108 次", "219 小时"]
+    assert [c.label for c in cards] == ["报到党员", "微心愿", "认领率", "完成率", "志愿服务岗", "空缺岗位", "开展活动（次）",
+                                     "服务时长（小时）"]
+    assert [c.value for c in cards] == ["10", "4", "50.0%", "25.0%", "6", "3", "108", "219"]
     vacant = cards[5]
     assert (vacant.delta, vacant.sign, vacant.good, vacant.help) == ("+1（+50.0%）", 1, -1, "在岗 3，空缺 3")
     assert cards[2].delta is None and cards[2].help == "已认领 2 个，共 4 个"  # nothing to compare a rate with

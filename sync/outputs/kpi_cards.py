@@ -18,9 +18,9 @@ class Card:
     help: str = ""
 
 
-# key, label, unit, whether up is good
-COUNTS = (("members", "报到党员", "", 1), ("wishes", "微心愿", "", 1), ("posts", "志愿服务岗", "", 1),
-          ("vacant", "空缺岗位", "", -1), ("activities", "开展活动", " 次", 1), ("service_hours", "服务时长", " 小时", 1))
+# key, label (with the unit: a unit in the value would make its card taller), whether up is good
+COUNTS = (("members", "报到党员", 1), ("wishes", "微心愿", 1), ("posts", "志愿服务岗", 1), ("vacant", "空缺岗位", -1),
+          ("activities", "开展活动（次）", 1), ("service_hours", "服务时长（小时）", 1))
 RATES = (("claim_rate", "认领率", "claimed", "已认领"), ("completion_rate", "完成率", "completed", "已完成"))
 ORDER = ("members", "wishes", "claim_rate", "completion_rate", "posts", "vacant", "activities", "service_hours")
 
@@ -53,9 +53,9 @@ def rate_delta(now: float | None, before: float | None) -> tuple[str | None, int
 def kpi_cards(now: Numbers, before: Numbers) -> list[Card]:
     """The cards in display order (two rows of four; two columns on a phone)."""
     cards: dict[str, Card] = {}
-    for key, label, unit, good in COUNTS:
+    for key, label, good in COUNTS:
         delta, sign = count_delta(now[key], before[key])
-        cards[key] = Card(label, f"{now[key]:,.0f}{unit}", delta, sign, good,
+        cards[key] = Card(label, f"{now[key]:,.0f}", delta, sign, good,
                           f"在岗 {now['staffed']:,}，空缺 {now['vacant']:,}" if key == "vacant" else "")
     for key, label, count, word in RATES:
         delta, sign = rate_delta(now[key], before[key])

@@ -37,7 +37,7 @@ def period(choice: str, today: date, months: tuple[date, date] | None = None) ->
     this_month = today.replace(day=1)
     if choice == "全部时间":
         last_month_end = this_month - timedelta(days=1)
-        return Period(None, None, (None, last_month_end), "全部时间", f"较{month_label(last_month_end)}底")
+        return Period(None, None, (None, last_month_end), "全部时间", "较上月底")
     if choice == "本月":
         before = add_months(this_month, -1)
         return Period(this_month, today, (before, month_end(before)), month_label(this_month), "较上月")

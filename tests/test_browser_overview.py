@@ -104,6 +104,11 @@ def test_overview_on_desktop_and_phone(app, tmp_path):
             assert page.locator('[data-testid="stException"]').count() == 0
             assert page.locator('[data-testid="stMetric"]').count() == 8
             whole_page(page, shots / f"overview-{kind}-desktop.png")
+            with page.expect_download(timeout=120_000) as download:  # the meeting picture, drawn when clicked
+                page.get_by_role("button", name="导出会议用总览（PNG）").click()
+            exported = shots / f"overview-{kind}-export.png"
+            download.value.save_as(exported)
+            assert exported.read_bytes().startswith(b"\x89PNG")
             page.get_by_role("tab", name="趋势").click()
             page.get_by_text("累计报到党员与微心愿").wait_for()
             settle(page)

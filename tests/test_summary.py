@@ -18,8 +18,8 @@ from sync.registry import save_source
 from sync.service import open_mirror, sync_sources
 from sync.store.models import posts, roster, summary, wishes
 from sync.store.summary import MEASURES
-from tests.registers import make_id, write_config
-from tests.validation_cases import write_xlsx
+from tests.registers import write_config
+from tests.validation_cases import person_id, write_xlsx
 
 COMMUNITIES = ["德胜街社区", "金三角社区", "市政府大院社区"]
 ROSTER = ["姓名", "身份证号", "性别", "联系电话", "工作单位", "报到社区", "报到日期"]
@@ -68,7 +68,7 @@ class Register:
                 rows[key] = self.removed[dataset].pop(key)  # back in the sheet: restored
 
     def sheets(self) -> dict[str, list]:
-        roster_rows = [[f"党员{n:04d}", make_id(n, male=n % 2 == 1), "男" if n % 2 == 1 else "女",
+        roster_rows = [[f"党员{n:04d}", person_id(n, male=n % 2 == 1), "男" if n % 2 == 1 else "女",
                         "12345" if r["bad"] else f"138{n:08d}", "阳泉市供电公司", r["community"], r["on"]]
                        for n, r in sorted(self.rows["roster"].items())]
         wish_rows = []

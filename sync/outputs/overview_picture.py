@@ -116,7 +116,7 @@ def _trends(fig, cumulative: pd.DataFrame, quarterly: pd.DataFrame) -> None:
     bottom.plot(quarterly["quarter"], quarterly["claim_rate"], marker="o", label="已认领比例", color="#0969da")
     bottom.plot(quarterly["quarter"], quarterly["completion_rate"], marker="o", label="已完成比例", color="#1a7f37")
     bottom.set_xticks(range(0, len(quarterly), step), quarterly["quarter"].iloc[::step], fontsize=9)
-    bottom.set_ylim(0, 1)
+    bottom.set_ylim(0, 1.05)  # a point at 100% drawn whole
     bottom.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
     bottom.legend(loc="lower left", fontsize=9, frameon=False)
     bottom.grid(alpha=0.3)

@@ -72,7 +72,7 @@ def export_buttons(streets: Streets, period: Period, cards: list[Card], ranked: 
         return render(OverviewPicture(scope_label(streets), period.label, period.versus, cards, ranked, level,
                                       running, quarters, datetime.now(ZoneInfo("Asia/Shanghai"))), fmt)
 
-    name = f"台账通总览_{scope_label(streets if streets is None or len(streets) <= 3 else streets[:1])}_{period.label}"
+    name = f"台账通总览_{period.label}"
     left, right = st.columns(2)
     left.download_button("导出会议用总览（PNG）", lambda: picture("png"), f"{name}.png", "image/png", key="export-png",
                          on_click="ignore", icon=":material/image:")

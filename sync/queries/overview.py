@@ -20,7 +20,6 @@ from sync.store.models import sources, summary
 PLACE = ["district", "street", "community"]
 MEASURES = ["members", "wishes", "claimed", "completed", "posts", "staffed", "vacant", "activities", "service_hours"]
 FLOWS = ("members", "wishes", "claimed", "completed")  # counted in the period; the rest are the posts now
-RATES = ("claim_rate", "completion_rate")
 MONTHLY = summary.c.post_type.is_(None)  # month rows; post-type rows carry the posts once more
 
 
@@ -63,18 +62,14 @@ def by_place(engine: Engine, streets: Streets, start: date | None = None, end: d
     return _ints(frame(engine, stmt, PLACE + MEASURES), MEASURES)
 
 
+def _with_rates(sums: dict[str, float | int]) -> dict[str, float | int | None]:
+    return sums | {"claim_rate": rate(sums["claimed"], sums["wishes"]),
+                   "completion_rate": rate(sums["completed"], sums["wishes"])}
+
+
 def totals(table: pd.DataFrame) -> dict[str, float | int | None]:
     """The headline numbers from a by_place frame, with the claim and completion rates."""
-    sums = {m: (table[m].sum().item() if len(table) else 0) for m in MEASURES}
-    sums["claim_rate"] = rate(sums["claimed"], sums["wishes"])
-    sums["completion_rate"] = rate(sums["completed"], sums["wishes"])
-    return sums
-
-
-def deltas(now: dict[str, float | int | None], before: dict[str, float | int | None]) -> dict[str, float | None]:
-    """Each headline number's change against the previous period (rates in fractions, None when
-    either period has no rate)."""
-    return {k: (None if now[k] is None or before[k] is None else now[k] - before[k]) for k in now}
+    return _with_rates({m: (table[m].sum().item() if len(table) else 0) for m in MEASURES})
 
 
 def roll_up(table: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -104,10 +99,7 @@ def kpis(months: pd.DataFrame, start: date | None = None, end: date | None = Non
     month = months["month"]
     upto = month.isna() | (month <= _month(end)) if end else pd.Series(True, index=months.index)
     flows = upto & (month >= _month(start)) if start else upto
-    sums = {m: months.loc[flows if m in FLOWS else upto, m].sum().item() for m in MEASURES}
-    sums["claim_rate"] = rate(sums["claimed"], sums["wishes"])
-    sums["completion_rate"] = rate(sums["completed"], sums["wishes"])
-    return sums
+    return _with_rates({m: months.loc[flows if m in FLOWS else upto, m].sum().item() for m in MEASURES})
 
 
 def _month(day: date) -> pd.Timestamp:

@@ -3,7 +3,7 @@
 The rows follow the city's proportions (roster : wishes : posts = 36 : 35 : 2) over 18 streets
 of six communities each, with realistic widths (an encrypted ID is a 120-character token)
 and 2% soft-deleted. It bypasses the sync on purpose (only the overview's queries are timed) and
-then fills the summary table the dashboards read with the function migration 0003 uses.
+then fills the summary table the dashboards read with the function migration 0004 uses.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The summary table never disagrees with the rows: after random syncs, deletes, stale rows, held
-runs and retired sources, and after migration 0003 rebuilds it for a mirror that already has rows.
+runs and retired sources, and after migration 0004 rebuilds it for a mirror that already has rows.
 
 The expected figures are aggregated here, in Python, straight from the data tables' live rows:
 an oracle that shares no code with sync/store/summary.py.
@@ -168,7 +168,7 @@ def test_summary_equals_the_rows_after_random_syncs_deletes_stale_rows_and_retir
         assert stale.first() is not None, "the random rounds made no stale row: the test lost its point"
 
 
-def test_migration_0003_fills_the_summary_for_a_mirror_that_has_rows(city):
+def test_migration_0004_fills_the_summary_for_a_mirror_that_has_rows(city):
     from alembic import command
 
     from sync.store.db import alembic_config, upgrade
@@ -181,6 +181,6 @@ def test_migration_0003_fills_the_summary_for_a_mirror_that_has_rows(city):
     with mirror.engine.begin() as connection:  # back to the schema before the summary table
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.downgrade(config, "0002")
+        command.downgrade(config, "0003")
     upgrade(mirror.engine)
     assert_in_step(mirror.engine)

@@ -12,7 +12,7 @@ summary rows and every dashboard aggregate reads those. ``refresh_summary`` reco
 source's rows from its live data rows (soft-deleted rows out, stale rows in with their last good
 values, as everywhere on the dashboards); the sync calls it inside the source's transaction right
 after the mirror writer, the only thing that changes data rows, so the two never disagree.
-Migration 0003 and bench/million.py call it for every source.
+Migration 0004 and bench/million.py call it for every source.
 """
 
 from __future__ import annotations

@@ -5,16 +5,16 @@ through the covering indexes of 0002); they read this table instead, which the s
 inside each source's transaction (sync/store/summary.py). Filled here from the rows already in
 the mirror.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 from alembic import op
 import sqlalchemy as sa
 
 from sync.store.summary import refresh_summary
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

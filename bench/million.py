@@ -2,7 +2,8 @@
 
 The rows follow the city's proportions (roster : wishes : posts = 36 : 35 : 2) over 18 streets
 of six communities each, with realistic widths (an encrypted ID is a 120-character token)
-and 2% soft-deleted. It bypasses the sync on purpose: only the overview's queries are timed.
+and 2% soft-deleted. It bypasses the sync on purpose (only the overview's queries are timed) and
+then fills the summary table the dashboards read with the function migration 0008 uses.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from schemas import DATASETS
 from sync.store.db import make_engine, upgrade
 from sync.demo.people import STREETS
 from sync.store.models import DATA_TABLES, sources
+from sync.store.summary import refresh_summary
 
 SHARE = {"roster": 36, "wishes": 35, "posts": 2}
 COMMUNITIES = 6  # per street
@@ -86,6 +88,8 @@ def build_million(url: str, rows: int = 1_000_000, seed: int = 7) -> Engine:
                 batch.append(row)
             with engine.begin() as conn:
                 conn.execute(insert(table), batch)
+    with engine.begin() as conn:
+        refresh_summary(conn)  # what each sync keeps in step, computed for every source at once
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")  # the planner's statistics, as a live mirror would have them
     return engine

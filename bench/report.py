@@ -14,7 +14,8 @@ from pathlib import Path
 from bench.measure import Measurement
 
 NOTES_MARKER = "<!-- notes: everything below this line is kept when bench/run.py rewrites the file -->"
-OVERVIEW_MS = 200
+OVERVIEW_MS = 200  # issue 16: the overview's queries, every street
+ONE_STREET_MS = 50  # issue 16: the same for one street
 
 
 @dataclass
@@ -79,8 +80,9 @@ def verdicts(f: Figures) -> list[Verdict]:
         if timings:
             total, one = timings["overview_all"], timings["overview_one_street"]
             out.append(Verdict(f"overview page's queries at {f.overview_rows:,} rows, every street ({db})",
-                               f"≤ {OVERVIEW_MS} ms", f"{total:.0f} ms (one street: {one:.0f} ms)",
-                               total <= OVERVIEW_MS))
+                               f"≤ {OVERVIEW_MS} ms", f"{total:.0f} ms", total <= OVERVIEW_MS))
+            out.append(Verdict(f"overview page's queries at {f.overview_rows:,} rows, one street ({db})",
+                               f"≤ {ONE_STREET_MS} ms", f"{one:.0f} ms", one <= ONE_STREET_MS))
     ours = max(r[k].peak_mb for k in ("full", "unchanged", "changed", "changed-one"))
     out.append(Verdict("peak memory vs the peer (SQLite)", f"≤ {r['peer'].peak_mb:.0f} MB",
                        f"{ours:.0f} MB", ours <= r["peer"].peak_mb))
@@ -146,7 +148,7 @@ def write_markdown(f: Figures, path: Path) -> None:
              "(`os.wait4` gives each child's own CPU time and peak RSS).", "",
              "## Machine", "", *machine(f), "",
              "## Figures", "", *_markdown(FIGURE_HEADER, figure_rows(f)), "",
-             "## Targets (issue 7)", "",
+             "## Targets (issues 7 and 16)", "",
              *_markdown(TARGET_HEADER, [[v.target, v.required, v.measured, "yes" if v.met else "**no**"]
                                         for v in verdicts(f)]), "",
              f"## Overview queries on {f.overview_rows:,} mirror rows (median ms)", "",

@@ -9,7 +9,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from schemas import DATASETS
 from sync.outputs.exports import rows_to_xlsx, safe_cell
 from sync.queries import overview
+from sync.queries import periods
+from sync.queries.periods import Period, add_months, month_label
 from sync.queries.quality import run_history
 from sync.queries.scope import Streets
 from sync.registry import list_sources
@@ -153,7 +155,7 @@ def cached(query: Callable[..., Any], **params: Any) -> Any:
     return _cached(query.__module__, query.__name__, database, params)
 
 
-def place_filters(user: User, *, period: bool = True) -> tuple[Streets, date | None, date | None]:
+def scope_filters(user: User, *, period: bool = True) -> tuple[Streets, Period | None]:
     """District, street and period pickers limited to the user's streets; returns the effective scope."""
     places = cached(overview.places, streets=user.scope)
     columns = st.columns(3 if period else 2)
@@ -163,21 +165,27 @@ def place_filters(user: User, *, period: bool = True) -> tuple[Streets, date | N
     streets = tuple(chosen) if chosen else (tuple(options["street"]) if districts else user.scope)
     if user.scope is not None:
         streets = tuple(s for s in streets if s in user.scope)
-    start, end = _period(columns[2]) if period else (None, None)
-    return streets, start, end
+    return streets, (_period(columns[2], streets) if period else None)
 
 
-def _period(column: Any) -> tuple[date | None, date | None]:
+def place_filters(user: User, *, period: bool = True) -> tuple[Streets, date | None, date | None]:
+    """scope_filters with the period as its first and last day (None, None: all time)."""
+    streets, chosen = scope_filters(user, period=period)
+    return streets, (chosen.start if chosen else None), (chosen.end if chosen else None)
+
+
+def _period(column: Any, streets: Streets) -> Period:
+    """Whole months (the dashboards count per month); 自定义 picks a range of months."""
     today = date.today()
-    choice = column.selectbox("时间段", ["全部时间", "今年", "近12个月", "自定义"])
-    if choice == "今年":
-        return date(today.year, 1, 1), today
-    if choice == "近12个月":
-        return today - timedelta(days=365), today
-    if choice == "自定义":
-        picked = column.date_input("起止日期", (today - timedelta(days=90), today))
-        return (picked[0], picked[-1]) if picked else (None, None)
-    return None, None
+    choice = column.selectbox("时间段", periods.CHOICES)
+    if choice != "自定义":
+        return periods.period(choice, today)
+    dated = cached(overview.monthly, streets=streets)["month"].dropna()
+    first = dated.min().date() if len(dated) else add_months(today, -11)
+    months = [add_months(first, i) for i in range((today.year - first.year) * 12 + today.month - first.month + 1)]
+    picked = column.select_slider("月份范围", months, value=(months[max(0, len(months) - 3)], months[-1]),
+                                  format_func=month_label)
+    return periods.period(choice, today, picked)
 
 
 def zh(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,54 +1,92 @@
-"""总览: the seed's measures across districts, streets and communities, refreshed live."""
+"""总览: the KPIs with their change, the streets ranked, readable trends, and a one-page picture
+for meetings; refreshed live."""
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
-from pages.common import LIVE_EVERY, cached, place_filters, require_user, zh
-from sync.queries import overview
+from pages.charts import KPI_CSS, PICK, cumulative_lines, place_bars, quarterly_lines, type_bars
+from pages.common import LIVE_EVERY, cached, local_time, require_user, scope_filters, zh
+from pages.overview_parts import empty_message, export_buttons, ranked_table, with_rates
+from sync.outputs.kpi_cards import kpi_cards
+from sync.queries import overview, ranking
 
 user = require_user()
 st.title("总览")
-streets, start, end = place_filters(user)
+streets, period = scope_filters(user)
+st.html(KPI_CSS)
 
 
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
+def open_street(street: str, community: str | None = None) -> None:
+    st.switch_page("pages/street.py", query_params={"street": street} | ({"community": community} if community else {}))
 
 
 @st.fragment(run_every=LIVE_EVERY)
 def live() -> None:
-    table = cached(overview.by_place, streets=streets, start=start, end=end)
-    totals = overview.totals(table)
-    row = st.columns(4)
-    row[0].metric("报到党员", f"{totals['members']:,}", border=True)
-    row[1].metric("微心愿", f"{totals['wishes']:,}", border=True)
-    row[2].metric("已认领", f"{totals['claimed']:,}", f"认领率 {percent(totals['claim_rate'])}", "off", border=True,
-                  delta_arrow="off")
-    row[3].metric("已完成", f"{totals['completed']:,}", f"完成率 {percent(totals['completion_rate'])}", "off",
-                  border=True, delta_arrow="off")
-    row = st.columns(4)
-    row[0].metric("志愿服务岗", f"{totals['posts']:,}", border=True)
-    row[1].metric("在岗 / 空缺", f"{totals['staffed']:,} / {totals['vacant']:,}", border=True)
-    row[2].metric("开展活动", f"{totals['activities']:,} 次", border=True)
-    row[3].metric("服务时长", f"{totals['service_hours']:,.0f} 小时", border=True)
-    if table.empty:
-        st.info("所选范围内还没有数据：请在“同步记录”中同步数据源，或调整筛选条件。")
+    months = cached(overview.monthly, streets=streets)
+    table = cached(overview.by_place, streets=streets, start=period.start, end=period.end)
+    now = overview.kpis(months, period.start, period.end)
+    if table.empty or (period.start is not None and not now["members"] and not now["wishes"]):
+        st.info(empty_message(months, period))
         return
-    by_street, trend, by_type = st.tabs(["按街道", "月度趋势", "服务岗类型"])
-    streets_table = overview.roll_up(table, "street")
-    by_street.bar_chart(zh(streets_table), x="街道", y=["报到人数", "微心愿", "已完成"], stack=False,
-                        x_label="街道", y_label="数量")
-    rates = {label: st.column_config.NumberColumn(format="percent") for label in ("认领率", "完成率")}
-    by_street.dataframe(zh(overview.roll_up(table, "district")), hide_index=True, column_config=rates)
-    by_street.dataframe(zh(streets_table), hide_index=True, column_config=rates)
-    by_street.dataframe(zh(table), hide_index=True)
-    months = cached(overview.monthly_trend, streets=streets, start=start, end=end)
-    trend.line_chart(zh(months).rename(columns={"提出": "心愿提出", "已完成": "心愿完成"}), x="月份",
-                     y=["报到人数", "心愿提出", "心愿完成"], y_label="数量")
-    types = cached(overview.posts_by_type, streets=streets)
-    by_type.bar_chart(zh(types), x="岗位类型", y=["在岗", "空缺"], x_label="岗位类型", y_label="岗位数")
-    by_type.dataframe(zh(types), hide_index=True)
-    st.caption(f"每 {LIVE_EVERY.removesuffix('s')} 秒自动刷新；报到人数按报到日期、微心愿按登记日期计入时间段，"
-               "服务岗为当前状态（不含已撤销）。")
+    cards = kpi_cards(now, overview.kpis(months, *period.previous))
+    with st.container(key="kpis"):
+        for row in (cards[:4], cards[4:]):
+            for column, card in zip(st.columns(4), row):
+                colour = "off" if card.sign == 0 else ("inverse" if card.good < 0 else "normal")
+                column.metric(card.label, card.value, card.delta, colour,
+                              help=card.help or None, border=True, delta_description=period.versus,
+                              delta_arrow="off" if card.sign == 0 else "auto")
+    level = ranking.level_for(streets)
+    health = cached(ranking.street_health, streets=streets) if level == "street" else None
+    ranked = ranking.ranking(table, health, level, datetime.now(UTC))
+    place = "街道" if level == "street" else "社区"
+    st.subheader(f"{place}排名")
+    st.caption(f"按完成率排名。认领率、完成率：绿色高于、红色低于所选范围的整体水平。点击一行或下方图中的柱子，打开该{place}。")
+    picked = st.dataframe(ranked_table(ranked, local_time), on_select="rerun", selection_mode="single-row",
+                          hide_index=True, key="ranking")
+    if picked.selection.rows:
+        row = ranked.iloc[picked.selection.rows[0]]
+        open_street(row["street"], row["community"] if level == "community" else None)
+    compare, trend, types = st.tabs([f"按{place}对比", "趋势", "服务岗类型"])
+    with compare:
+        st.subheader(f"各{place}报到人数、微心愿与已完成")
+        clicked = st.altair_chart(place_bars(zh(ranked), place), on_select="rerun", key="bars")
+        chosen = clicked.selection.get(PICK) if clicked else None
+        if chosen:
+            name = chosen[0][place]
+            street = name if level == "street" else ranked.loc[ranked["community"] == name, "street"].iloc[0]
+            open_street(street, None if level == "street" else name)
+        st.subheader("按区县汇总")
+        st.dataframe(with_rates(zh(overview.roll_up(table, "district"))), hide_index=True)
+        st.subheader("按社区明细")
+        st.dataframe(zh(table), hide_index=True)
+    with trend:
+        st.subheader("累计报到党员与微心愿")
+        running = overview.cumulative(months, period.start, period.end)
+        if len(running):
+            st.altair_chart(cumulative_lines(running))
+        else:
+            st.info("所选时间段没有报到或微心愿记录。")
+        st.subheader("按登记季度：已认领、已完成的比例")
+        quarters = overview.quarterly(months, period.start, period.end)
+        if len(quarters):
+            st.altair_chart(quarterly_lines(quarters))
+            st.dataframe(with_rates(zh(quarters.rename(columns={"quarter": "登记季度", "wishes": "心愿数"}))),
+                         hide_index=True)
+        else:
+            st.info("所选时间段没有登记微心愿。")
+    with types:
+        st.subheader("各类服务岗（当前状态）")
+        posts = cached(overview.posts_by_type, streets=streets)
+        if len(posts):
+            st.altair_chart(type_bars(zh(posts)))
+            st.dataframe(zh(posts), hide_index=True)
+        else:
+            st.info("还没有志愿服务岗记录。")
+    export_buttons(streets, period, cards, ranked, level, running, quarters)
+    st.caption(f"每 {LIVE_EVERY.removesuffix('s')} 秒自动刷新。时间段按整月计：报到党员按报到日期、微心愿按登记日期计入；"
+               "服务岗为当前状态（不含已撤销），其变化按设岗日期计算。")
 
 
 live()

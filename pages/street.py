@@ -14,13 +14,17 @@ if places.empty:
     st.info("还没有可查看的街道：请先添加数据源并同步。")
     st.stop()
 labels = {f"{d}·{s}": s for d, s in places.itertuples(index=False)}
-street = labels[st.selectbox("街道", list(labels))]
+wanted = st.query_params.get("street")  # the overview's ranking and chart link here with ?street=…&community=…
+street = labels[st.selectbox("街道", list(labels), index=list(labels.values()).index(wanted)
+                             if wanted in labels.values() else 0)]
 scope = (street,)
 table = cached(overview.by_place, streets=scope)
 st.dataframe(zh(table.drop(columns=["district", "street"])), hide_index=True)
 grids = cached(records.grids, streets=scope)
 left, middle, right = st.columns(3)
-community = left.selectbox("社区", ["全部社区", *table["community"].dropna()])
+communities = ["全部社区", *table["community"].dropna()]
+wanted = st.query_params.get("community")
+community = left.selectbox("社区", communities, index=communities.index(wanted) if wanted in communities else 0)
 community = None if community == "全部社区" else community
 grid_options = grids[grids["community"] == community] if community else grids
 grid = middle.selectbox("网格（名册）", ["全部网格", *dict.fromkeys(grid_options["grid"])])

@@ -29,6 +29,7 @@ from sync.known import STILL_HELD, known_content, known_values, standing_hold
 from sync.registry import Source, duplicate_notice
 from sync.store.models import now
 from sync.terms import NO_REGISTER
+from sync.store.summary import refresh_summary
 
 # The validation and mirror modules (pandas, pandera, the schemas) are imported where a
 # changed source needs them: an unchanged source costs a hash and two small transactions.
@@ -266,6 +267,7 @@ def _write(engine, source, vault, result, workbook, results, incoming, allow_mas
             apply_plan(conn, source.name, plan, vault, result.run_id, when)
         from sync.same_person import recheck_sharing  # the people this roster gained or lost, elsewhere too
         result.recheck = recheck_sharing(conn, [source.name], next(p for p in plans if p.dataset == "roster").moved_keys)
+        refresh_summary(conn, source.name)  # the dashboards' counts, in step with the rows in this transaction
         result.inserted = sum(len(p.inserts) for p in plans)
         result.updated = sum(len(p.updates) for p in plans)
         result.deleted = sum(len(p.deletes) for p in plans)

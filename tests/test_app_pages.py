@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import openpyxl
 import pandas as pd
@@ -59,24 +60,60 @@ def test_overview_shows_the_measures(app_env):
     at = sign_in("admin")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["报到党员"] == "6"  # 上站 3 (its fourth row has a bad ID), 下站 2, 新源 1
-    assert metrics["微心愿"] == "12" and metrics["已认领"] == "6" and metrics["已完成"] == "3"
-    assert metrics["在岗 / 空缺"] == "3 / 3" and metrics["开展活动"] == "108 次"
-    by_street = next(d.value for d in at.dataframe if "报到人数" in d.value and "社区" not in d.value
-                     and "街道" in d.value)
-    assert by_street.set_index("街道")["报到人数"].to_dict() == {"上站街道": 3, "下站街道": 2, "新源街道": 1}
+    assert metrics["微心愿"] == "12" and metrics["认领率"] == "50.0%" and metrics["完成率"] == "25.0%"
+    assert metrics["志愿服务岗"] == "6" and metrics["空缺岗位"] == "3" and metrics["开展活动（次）"] == "108"
+    ranking = next(d.value for d in at.dataframe if "名次" in d.value)
+    assert ranking.set_index("街道")["报到党员"].to_dict() == {"上站街道": 3, "下站街道": 2, "新源街道": 1}
+    assert list(ranking["名次"]) == [1, 1, 1]  # every street completed 1 of its 4 wishes
+    assert ranking["未解决错误"].tolist() == [1, 0, 0] or sorted(ranking["未解决错误"]) == [0, 0, 1]
 
 
-def test_overview_for_street_staff_counts_only_their_street(app_env):
-    at = sign_in("shangzhan")
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["报到党员"] == "3" and metrics["微心愿"] == "4"
-    assert at.multiselect[1].options == ["上站街道"]
+def test_overview_gives_every_table_a_heading(app_env):
+    at = sign_in("admin")
+    headings = [h.value for h in at.subheader]
+    for heading in ("街道排名", "各街道报到人数、微心愿与已完成", "按区县汇总", "按社区明细", "累计报到党员与微心愿",
+                    "按登记季度：已认领、已完成的比例", "各类服务岗（当前状态）"):
+        assert heading in headings
+    order = [kind for kind in element_kinds(at._tree) if kind in ("subheader", "dataframe")]
+    assert order.count("dataframe") == 5  # ranking, districts, communities, quarters, post types
+    assert "dataframe, dataframe" not in ", ".join(order) and order[0] == "subheader"  # a heading above each
 
 
-def test_overview_street_filter(app_env):
+def element_kinds(node) -> list[str]:
+    """The page's elements in order: subheaders and dataframes by kind."""
+    kinds = []
+    for _index, child in sorted(getattr(node, "children", {}).items()):
+        kind = getattr(child, "type", "")
+        kinds.append("subheader" if kind == "subheader" or getattr(child, "tag", "") == "h3" else kind)
+        kinds += element_kinds(child)
+    return kinds
+
+
+def test_overview_period_without_data_says_so_in_one_line(app_env):
+    # Regression: 今年 on data that ended in an earlier year drew charts with 0.000000 axes and None rates.
     at = sign_in("supervisor")
-    at.multiselect[1].select("下站街道").run()
-    assert {m.label: m.value for m in at.metric}["报到党员"] == "2"
+    at.selectbox[0].select("今年").run()
+    assert not at.exception
+    assert [i.value for i in at.info] == [f"{date.today().year}年没有报到党员或微心愿记录（已有数据的时间：2020年6月至2020年8月），"
+                                          "请选择其他时间段。"]
+    assert not at.metric and not at.dataframe and not at.get("arrow_vega_lite_chart")
+    assert "None" not in rendered(at) and "nan" not in rendered(at)
+
+
+def test_overview_for_one_street_ranks_its_communities(app_env):
+    # Regression: a one-street user saw a 按街道 chart with a single group of bars.
+    at = sign_in("shangzhan")
+    ranking = next(d.value for d in at.dataframe if "名次" in d.value)
+    assert set(ranking["社区"]) == {"德胜街社区", "金三角社区"} and "未解决错误" not in ranking
+    assert "社区排名" in [h.value for h in at.subheader]
+
+
+def test_street_page_opens_at_the_street_and_community_the_overview_links_to(app_env):
+    at = sign_in("supervisor")
+    at.query_params["street"] = "下站街道"
+    at.query_params["community"] = "滨河西社区"
+    at.switch_page("pages/street.py").run()
+    assert at.selectbox[0].value == "城区·下站街道" and at.selectbox[1].value == "滨河西社区"
 
 
 def test_street_page_masks_for_staff_and_reveals_for_admin(app_env):

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Select, Table, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-from sqlalchemy.types import Float, String
+from sqlalchemy.types import Float
 
 from sync.store.models import sources
 from sync.check.privacy import mask_phone
@@ -39,24 +39,6 @@ def _days_generic(element, compiler, **kw) -> str:
 def _days_sqlite(element, compiler, **kw) -> str:
     start, end = list(element.clauses)
     return f"(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
-
-
-class month_of(FunctionElement):  # noqa: N801
-    """A date's month as 'YYYY-MM' text. On SQLite, dates are stored as ISO text, so a prefix is
-    the month: far cheaper per row than strftime over a million rows."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(month_of)
-def _month_generic(element, compiler, **kw) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
-
-
-@compiles(month_of, "sqlite")
-def _month_sqlite(element, compiler, **kw) -> str:
-    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
 
 
 def live(table: Table, streets: Streets, start: date | None = None, end: date | None = None,

@@ -263,3 +263,16 @@ login_failures = Table(
     _ts("locked_until"),
 )
 
+SUMMARY_COUNTS = ("members", "wishes", "claimed", "completed", "posts", "staffed", "vacant", "revoked", "activities")
+summary = Table(
+    "summary", _metadata,  # the dashboards' counts and sums, kept by sync/store/summary.py in each sync's transaction
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False, index=True),
+    Column("community", Text),
+    # a month row: post_type NULL, month = first day of 报到日期 / 登记日期 / 设岗日期 (NULL: posts without one);
+    # a post-type row: post_type set, month NULL (posts by type are not counted per month)
+    Column("month", Date),
+    Column("post_type", String(20)),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in SUMMARY_COUNTS),
+    Column("service_hours", Float, nullable=False, server_default="0"),
+)

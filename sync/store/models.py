@@ -263,3 +263,8 @@ login_failures = Table(
     _ts("locked_until"),
 )
 
+google_quota = Table(
+    "google_quota", _metadata,  # Google request pacing shared by every worker (jobs.google_quota)
+    Column("bucket", String(300), primary_key=True),  # service account | API | read or write
+    _ts("next_at", nullable=False),  # the earliest moment the next request of this bucket may start
+)

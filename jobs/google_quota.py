@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, select, update
@@ -39,8 +39,8 @@ def bucket_of(account: str, method: str, url: str) -> str | None:
     return f"{account}|sheets|{'read' if method.upper() == 'GET' else 'write'}"
 
 
-def reserve(engine: Engine, bucket: str, per_minute: float, burst: int = 1) -> float:
-    """Take the bucket's next slot; the seconds to wait before sending (0: at once).
+def reserve(engine: Engine, bucket: str, per_minute: float, burst: int = 1) -> tuple[datetime, float]:
+    """Take the bucket's next slot: when it starts, and the seconds to wait for it (0: at once).
 
     GCRA: ``next_at`` is when the bucket is empty again. A request starts at the later of
     ``next_at - (burst - 1) × interval`` and now, and moves ``next_at`` one interval on.
@@ -55,14 +55,14 @@ def reserve(engine: Engine, bucket: str, per_minute: float, burst: int = 1) -> f
         start = max(next_at - (burst - 1) * interval, now)
         conn.execute(update(google_quota).where(google_quota.c.bucket == bucket)
                      .values(next_at=max(next_at, now) + interval))
-    return (start - now).total_seconds()
+    return start, (start - now).total_seconds()
 
 
 def pacer(engine: Engine, per_minute: float) -> Callable[[str, str, str], None]:
     def pace(account: str, method: str, url: str) -> None:
         bucket = bucket_of(account, method, url)
         if bucket is not None:
-            time.sleep(reserve(engine, bucket, per_minute))
+            time.sleep(reserve(engine, bucket, per_minute)[1])
     return pace
 
 

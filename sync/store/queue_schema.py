@@ -18,6 +18,11 @@ CHANNELS = ("'procrastinate_queue_v1#'", "'procrastinate_any_queue_v1'")
 _OBJECT = re.compile(r"^CREATE (TABLE|TYPE|FUNCTION) (procrastinate_\w+)", re.MULTILINE)
 
 
+def include_name(name: str | None, type_: str, _parent_names) -> bool:
+    """Alembic's filter: procrastinate's tables are its own, not the models' (autogenerate leaves them)."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def channel_prefix(schema: str) -> str:
     """A short, stable prefix per schema; channel names are identifiers (at most 63 bytes)."""
     return f"tz{hashlib.sha256(schema.encode()).hexdigest()[:10]}/"

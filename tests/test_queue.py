@@ -167,3 +167,59 @@ def test_notifications_stay_in_their_own_schema(city, tmp_path):
         close_deferrers()
         other.engine.dispose()
         next(schemas, None)
+
+
+@pytest.mark.timeout(120)
+def test_the_report_waits_for_the_syncs_queued_before_it(tmp_path, pg_url, monkeypatch, caplog):
+    from jobs import queue, queue_tasks
+    from jobs.queue_worker import QueueThread, QueueWorker
+    from sync.store.models import deliveries
+    from tests.jobs_support import make_street, smtp_server
+
+    monkeypatch.setattr(queue, "REPORT_DELAY_SECONDS", 0)
+    monkeypatch.setattr(queue_tasks, "REPORT_RECHECK_SECONDS", 1)
+    caplog.set_level("INFO", "taizhang.jobs")
+    street = make_street(tmp_path, pg_url)
+    with smtp_server() as inbox:
+        street.configure(smtp={"host": "127.0.0.1", "port": inbox.port, "tls": "none",
+                               "sender": "台账通 <taizhang@city.example.org>"})
+        mirror = street.mirror()
+        assert defer_source_syncs(mirror.engine) == (["shangzhan"], [])
+        queue.defer_reports(mirror.engine)
+        reports_only = QueueThread(QueueWorker(mirror, ["reports"], 1))  # nobody runs the sync yet
+        reports_only.start()
+        try:
+            wait_for(lambda: "校验报告等待 1 个同步任务完成" in caplog.text, 60)
+            assert inbox.envelopes == [] and runs(mirror.engine) == []
+            files = QueueThread(QueueWorker(mirror, ["files"], 1))
+            files.start()
+            wait_for(lambda: len(inbox.envelopes) == 2, 60)  # the street's report and the digest
+            files.stop()
+        finally:
+            reports_only.stop()
+            close_deferrers()
+        with mirror.engine.connect() as conn:
+            sent = conn.execute(select(func.min(deliveries.c.created_at))).scalar()
+        [synced] = runs(mirror.engine)
+        assert synced.status == "ok" and synced.finished_at <= sent
+    street.close()
+
+
+@pytest.mark.timeout(120)
+def test_the_apps_embedded_scheduler_works_the_queue_too(tmp_path, pg_url):
+    from jobs import tasks
+    from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
+    from tests.jobs_support import make_street
+
+    street = make_street(tmp_path, pg_url)
+    engine = street.mirror().engine
+    scheduler = start_embedded_scheduler(str(street.config))
+    try:
+        defer_source_syncs(engine)
+        wait_for(lambda: [r.status for r in runs(engine)] == ["ok"], 60)
+    finally:
+        stop_embedded_scheduler(scheduler)
+        tasks.mirror_for.cache_clear()
+        close_deferrers()
+    assert not scheduler.running and unfinished_jobs(engine) == 0
+    street.close()

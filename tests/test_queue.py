@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from jobs.queue import SYNC_TASK, close_deferrers, conninfo, defer_source_syncs, deferrer
 from sync.service import open_mirror

@@ -223,3 +223,31 @@ def test_the_apps_embedded_scheduler_works_the_queue_too(tmp_path, pg_url):
         close_deferrers()
     assert not scheduler.running and unfinished_jobs(engine) == 0
     street.close()
+
+
+def test_a_dead_workers_job_is_retried_unless_its_source_is_already_queued_again(city):
+    # Without the second branch the retry breaks the queueing lock's unique index, and the dead
+    # job stays "doing" for ever, holding the lock sync:<source>: that source would never sync again.
+    import asyncio
+    from types import SimpleNamespace
+
+    from jobs.queue_tasks import retry_stalled_jobs, worker_app
+
+    _config, mirror = city
+    engine = mirror.engine
+    defer_source_syncs(engine, ["s01", "s02"])
+    with engine.begin() as conn:
+        dead = conn.execute(text("SELECT worker_id FROM procrastinate_register_worker_v1()")).scalar()
+        conn.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"))
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"), {"w": dead})
+    defer_source_syncs(engine, ["s01"])  # s01 changed again while its job was (seemingly) running
+
+    async def sweep():
+        app = worker_app(engine, pool_size=2)
+        async with app.open_async():
+            await retry_stalled_jobs(SimpleNamespace(app=app), 0)
+
+    asyncio.run(sweep())
+    with engine.connect() as conn:
+        jobs = conn.execute(text("SELECT args->>'source', status, attempts FROM procrastinate_jobs ORDER BY id")).all()
+    assert [tuple(j) for j in jobs] == [("s01", "failed", 1), ("s02", "todo", 1), ("s01", "todo", 0)]

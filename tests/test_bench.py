@@ -30,7 +30,7 @@ def test_queue_bench_smoke_prints_its_table():
     if not os.environ.get("TAIZHANG_TEST_DATABASE_URL"):
         pytest.skip("TAIZHANG_TEST_DATABASE_URL is not set (.ci/run sets it)")
     before = (ROOT / "BENCHMARKS.md").read_bytes()
-    done = subprocess.run([sys.executable, "-m", "bench.queue", "--smoke"], cwd=ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "bench.queue_throughput", "--smoke"], cwd=ROOT, capture_output=True,
                           text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| workers | full sync: sources/s |" in done.stdout and "\n| 1 | " in done.stdout

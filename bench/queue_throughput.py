@@ -1,6 +1,6 @@
 """Throughput of the job queue: many small sources, 1, 2 and 4 worker processes on one PostgreSQL.
 
-``python -m bench.queue --db URL [--sources 2000] [--workers 1 2 4] [--concurrency 2] [--smoke]``
+``python -m bench.queue_throughput --db URL [--sources 2000] [--workers 1 2 4] [--concurrency 2] [--smoke]``
 
 For each worker count: a fresh PostgreSQL schema of its own (created and dropped here, so
 the database may hold other data), the sources provisioned from a config (untimed), the
@@ -174,7 +174,7 @@ def write_section(body: str) -> None:
         before, rest = old.split(START, 1)
         new = before + section + rest.split(END, 1)[1]
     else:
-        new = old.rstrip("\n") + "\n\n### The job queue: sources per second (python -m bench.queue)\n\n" + section + "\n"
+        new = old.rstrip("\n") + "\n\n### The job queue: sources per second (python -m bench.queue_throughput)\n\n" + section + "\n"
     path.write_text(new, encoding="utf-8")
 
 

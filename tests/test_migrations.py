@@ -12,9 +12,8 @@ from alembic.migration import MigrationContext
 
 from sync.store.db import head_revision, make_engine, upgrade
 from sync.store.models import metadata
-from tests.conftest import ROOT
-
 from sync.store.queue_schema import include_name
+from tests.conftest import ROOT
 
 
 def test_migrations_build_exactly_the_models_schema(db_url):

@@ -4,16 +4,16 @@ On PostgreSQL, syncs run as procrastinate jobs (jobs/queue.py); its schema is cr
 in the mirror's own schema, so one upgrade still sets everything up. SQLite gets only the
 ``google_quota`` table (unused there, kept so both databases have the models' schema).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op
 
 from sync.store.queue_schema import drop_queue_schema_sql, queue_schema_sql
 
-revision = "0005"
-down_revision = "0004"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from jobs.queue import QUEUES
 from sync.cli import fail
 
 def _known_errors() -> tuple[type[Exception], ...]:
@@ -17,7 +18,8 @@ def _known_errors() -> tuple[type[Exception], ...]:
     from sync.store.crypto import SecretKeyInvalid
     from sync.sources.grid import SourceUnreadable
     from sync.service import UnknownSource
-    return SourceUnreadable, UnknownSource, MailConfigError, ScheduleInvalid, SecretKeyInvalid
+    from jobs.queue import QueueUnavailable
+    return SourceUnreadable, UnknownSource, MailConfigError, ScheduleInvalid, SecretKeyInvalid, QueueUnavailable
 
 
 def _run(action):
@@ -54,16 +56,33 @@ def _defaults(config_file: str | None, db_url: str | None) -> tuple[str | None, 
     return config_file or obj.get("config_file"), db_url or obj.get("db_url")
 
 
-@main.command(help="前台运行定时任务（各数据源的定时同步、每日校验报告）；收到 SIGTERM 或 Ctrl-C 时等正在运行的任务完成后退出。")
+@main.command(help="前台运行定时任务（各数据源的定时同步、每日校验报告）；收到 SIGTERM 或 Ctrl-C 时等正在运行的任务完成后退出。"
+                   "PostgreSQL 上同时执行任务队列中的同步任务，可在多台机器上各运行一个。")
 @config_options
-def worker(config_file: str | None, db_url: str | None) -> None:
+@click.option("--queue", "queues", multiple=True, type=click.Choice(QUEUES),
+              help="只执行这个队列的任务（可重复）：files 文件数据源、google 谷歌表格、reports 校验报告；默认全部。仅 PostgreSQL。")
+@click.option("--concurrency", type=click.IntRange(1, 64),
+              help="同时执行的任务数（默认 2）。仅 PostgreSQL；多用 CPU 请多开进程。")
+def worker(config_file: str | None, db_url: str | None, queues: tuple[str, ...] = (),
+           concurrency: int | None = None) -> None:
     from jobs.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("apscheduler", "alembic"):  # our own lines say what was scheduled and what ran
+    for noisy in ("apscheduler", "alembic", "procrastinate"):  # our own lines say what was scheduled and what ran
         logging.getLogger(noisy).setLevel(logging.WARNING)
     config_file, db_url = _defaults(config_file, db_url)
-    _run(lambda: run_worker(config_file, db_url))
+    _run(lambda: run_worker(config_file, db_url, queues, concurrency))
+
+
+@main.command(help="立即把数据源的同步排入任务队列（仅 PostgreSQL），由 worker 执行；已在队列中等待的数据源不重复排队。")
+@config_options
+@click.option("--source", "names", multiple=True, help="只排这个数据源（可重复）；默认全部启用的数据源。")
+def enqueue(config_file: str | None, db_url: str | None, names: tuple[str, ...]) -> None:
+    from jobs.queue import defer_source_syncs
+
+    config_file, db_url = _defaults(config_file, db_url)
+    queued, waiting = _run(lambda: defer_source_syncs(_mirror(config_file, db_url).engine, list(names) or None))
+    click.echo(f"已排队 {len(queued)} 个数据源" + (f"，{len(waiting)} 个已在队列中等待" if waiting else ""))
 
 
 def _describe(outgoing) -> str:

@@ -2,7 +2,8 @@
 
 The app calls ``start_embedded_scheduler`` once per process (from ``st.cache_resource``,
 never from page code). It runs the worker's jobs under the same leader lease, so any number
-of app processes plus a separate worker still run each job once.
+of app processes plus a separate worker still run each job once. On PostgreSQL it also runs
+a queue worker thread (one job at a time), so queued syncs run even without ``python -m jobs worker``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from jobs import tasks
+from jobs.queue import queue_enabled
 from jobs.worker import build_scheduler, stop_scheduler
 from sync.settings import setting
 
 log = logging.getLogger("taizhang.jobs")
+EMBEDDED_CONCURRENCY = 1  # the app's own CPU serves pages first; more workers: python -m jobs worker
+_QUEUE_THREADS: dict[int, object] = {}  # id(scheduler) -> its queue worker thread
 
 
 def embedded_enabled() -> bool:
@@ -29,11 +34,21 @@ def start_embedded_scheduler(config_file: str | None = None, db_url: str | None 
         return None
     scheduler, _holder = build_scheduler(BackgroundScheduler, config_file, db_url)
     scheduler.start()
+    mirror = tasks.mirror_for(config_file, db_url)
+    if queue_enabled(mirror.engine):  # PostgreSQL: the app works the job queue too, one command still runs all
+        from jobs.queue_worker import QueueThread, QueueWorker
+        _QUEUE_THREADS[id(scheduler)] = thread = QueueThread(QueueWorker(mirror, concurrency=EMBEDDED_CONCURRENCY))
+        thread.start()
     atexit.register(stop_embedded_scheduler, scheduler)
     return scheduler
 
 
 def stop_embedded_scheduler(scheduler: BackgroundScheduler | None) -> None:
     """Stop it and give the lease up (suits ``st.cache_resource(on_release=...)``); idempotent."""
-    if scheduler is not None and scheduler.running:
+    if scheduler is None:
+        return
+    thread = _QUEUE_THREADS.pop(id(scheduler), None)
+    if thread is not None:
+        thread.stop()
+    if scheduler.running:
         stop_scheduler(scheduler)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 
 from jobs.leader import try_lead
+from jobs.queue import defer_reports, defer_scheduled_sync, queue_enabled
 from sync.registry import list_sources
 from sync.service import Mirror, UnknownSource, open_mirror, sync_sources
 
@@ -81,6 +82,8 @@ def run_sync(source: str, config_file: str | None, db_url: str | None, holder: s
     with _in_flight():
         if not _lead(mirror, holder):
             return
+        if queue_enabled(mirror.engine):  # PostgreSQL: a worker of the job queue runs it
+            return defer_scheduled_sync(mirror.engine, source)
         try:
             result = sync_sources(mirror, [source], trigger="schedule")[0]
         except UnknownSource:
@@ -89,20 +92,26 @@ def run_sync(source: str, config_file: str | None, db_url: str | None, holder: s
     log.info("定时同步 %s：%s %s", source, result.status, result.message)
 
 
-def run_reports(config_file: str | None, db_url: str | None, holder: str) -> None:
+def send_and_log(mirror: Mirror) -> None:
     from jobs.mail import MailConfigError
     from jobs.reports import send_reports  # mail and templates load only where reports are sent
 
+    try:
+        outcome = send_reports(mirror)
+    except MailConfigError as exc:
+        log.error("校验报告未发送：%s", exc)
+        return
+    log.info("校验报告：%s", outcome.summary())
+
+
+def run_reports(config_file: str | None, db_url: str | None, holder: str) -> None:
     mirror = mirror_for(config_file, db_url)
     with _in_flight():
         if not _lead(mirror, holder):
             return
-        try:
-            outcome = send_reports(mirror)
-        except MailConfigError as exc:
-            log.error("校验报告未发送：%s", exc)
-            return
-    log.info("校验报告：%s", outcome.summary())
+        if queue_enabled(mirror.engine):  # PostgreSQL: sent by a worker once this round's syncs are done
+            return defer_reports(mirror.engine)
+        send_and_log(mirror)
 
 
 def reload_schedules(config_file: str | None, db_url: str | None, holder: str) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import signal
+from collections.abc import Sequence
 from typing import TypeVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from jobs import tasks
 from jobs.leader import new_holder, release
+from jobs.queue import close_deferrers, queue_enabled
 from jobs.schedule import install_jobs
 from sync.terms import TIMEZONE
 
@@ -44,10 +47,21 @@ def stop_scheduler(scheduler: BaseScheduler) -> None:
         if entry.scheduler is scheduler:
             del tasks.SCHEDULERS[holder]
             release(entry.mirror.engine, holder)
+    if not tasks.SCHEDULERS:
+        close_deferrers()
 
 
-def run_worker(config_file: str | None = None, db_url: str | None = None) -> None:
-    """Run the schedules in the foreground until SIGTERM or SIGINT; then stop cleanly."""
+def run_worker(config_file: str | None = None, db_url: str | None = None, queues: Sequence[str] = (),
+               concurrency: int | None = None) -> None:
+    """Run the schedules in the foreground until SIGTERM or SIGINT; then stop cleanly.
+
+    On PostgreSQL (the job queue) the timetable runs in a background thread and only queues
+    syncs; this process also works the queue (``queues``, ``concurrency`` jobs at once).
+    """
+    if queue_enabled(tasks.mirror_for(config_file, db_url).engine):
+        return _run_queue_worker(config_file, db_url, queues, concurrency)
+    if queues or concurrency:
+        log.info("--queue/--concurrency 只在 PostgreSQL 任务队列模式下生效，SQLite 上按原方式运行")
     scheduler, _holder = build_scheduler(BlockingScheduler, config_file, db_url)
 
     def on_signal(signum: int, _frame) -> None:
@@ -60,4 +74,18 @@ def run_worker(config_file: str | None = None, db_url: str | None = None) -> Non
     log.info("定时任务进程已启动：%s", "、".join(f"{j.id}（{j.trigger}）" for j in scheduler.get_jobs()))
     scheduler.start()
     stop_scheduler(scheduler)
+    log.info("定时任务进程已停止")
+
+
+def _run_queue_worker(config_file: str | None, db_url: str | None, queues: Sequence[str],
+                      concurrency: int | None) -> None:
+    from jobs.queue_worker import DEFAULT_CONCURRENCY, QueueWorker
+
+    scheduler, _holder = build_scheduler(BackgroundScheduler, config_file, db_url)
+    scheduler.start()
+    log.info("定时任务进程已启动（任务队列模式）：%s", "、".join(f"{j.id}（{j.trigger}）" for j in scheduler.get_jobs()))
+    try:
+        QueueWorker(tasks.mirror_for(config_file, db_url), queues, concurrency or DEFAULT_CONCURRENCY).run()
+    finally:
+        stop_scheduler(scheduler)
     log.info("定时任务进程已停止")

@@ -47,6 +47,16 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'mirror.db'}"
         return
+    yield from _pg_schema()
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL schema only, for what exists only there (the job queue)."""
+    yield from _pg_schema()
+
+
+def _pg_schema() -> Iterator[str]:
     if not PG_URL:
         pytest.skip("TAIZHANG_TEST_DATABASE_URL is not set (.ci/run sets it)")
     from sqlalchemy import create_engine, text

@@ -25,6 +25,7 @@ import secrets
 import socket
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,6 +78,7 @@ class LoggedRequest:
     kind: str
     query: dict[str, list[str]]
     status: int = 0  # 0 while pending, or when the connection was reset
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

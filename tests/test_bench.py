@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,3 +24,14 @@ def test_bench_smoke_prints_every_figure_and_target():
     assert "rows written" in done.stdout
     after = (ROOT / "BENCHMARKS.md").read_bytes() if (ROOT / "BENCHMARKS.md").exists() else None
     assert after == before, "--smoke must leave BENCHMARKS.md alone"
+
+
+def test_queue_bench_smoke_prints_its_table():
+    if not os.environ.get("TAIZHANG_TEST_DATABASE_URL"):
+        pytest.skip("TAIZHANG_TEST_DATABASE_URL is not set (.ci/run sets it)")
+    before = (ROOT / "BENCHMARKS.md").read_bytes()
+    done = subprocess.run([sys.executable, "-m", "bench.queue_throughput", "--smoke"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| workers | full sync: sources/s |" in done.stdout and "\n| 1 | " in done.stdout
+    assert (ROOT / "BENCHMARKS.md").read_bytes() == before, "--smoke must leave BENCHMARKS.md alone"

@@ -98,3 +98,8 @@ def test_ci_runs_the_readme_test_command_verbatim():
     [test_command] = [b for b in quick_start_blocks() if "pytest" in b]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in [line.strip() for line in ci.splitlines()]
+
+
+def test_every_setting_is_in_the_readme():
+    from sync.settings import SETTINGS
+    assert [name for name in SETTINGS if f"`{name}`" not in README] == []

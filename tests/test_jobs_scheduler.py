@@ -15,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from jobs import tasks
 from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
@@ -141,7 +141,13 @@ def test_two_schedulers_under_one_lease_run_each_job_once(tmp_path, db_url, sche
     for s, at in ((first, soon), (second, soon + timedelta(seconds=1.5))):
         s.modify_job(job, trigger=DateTrigger(at, timezone=TIMEZONE), next_run_time=at)
     assert all(f.wait(10) for f in fired)  # both fired, the second after the first had finished
-    assert runs(street) == 1
+    engine = street.mirror().engine
+    if engine.dialect.name == "postgresql":  # the leader only queues it for a worker (jobs.queue): once
+        with engine.connect() as conn:
+            queued = conn.execute(text("SELECT args->>'source' FROM procrastinate_jobs")).scalars().all()
+        assert (queued, runs(street)) == (["shangzhan"], 0)
+    else:
+        assert runs(street) == 1
     street.close()
 
 

@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 
 from sync.store.db import head_revision, make_engine, upgrade
 from sync.store.models import metadata
+from sync.store.queue_schema import include_name
 from tests.conftest import ROOT
 
 
@@ -22,7 +23,8 @@ def test_migrations_build_exactly_the_models_schema(db_url):
     upgrade(engine)
     upgrade(engine)  # every start upgrades: a second time is a no-op
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
+        assert compare_metadata(context, metadata) == []
     engine.dispose()
 
 

@@ -16,10 +16,11 @@ import random
 import re
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import requests
@@ -40,6 +41,9 @@ RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_
 RETRY_ERRORS = (requests.ConnectionError, requests.Timeout,
                 requests.exceptions.ChunkedEncodingError, TransportError)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
+# Called as pace(account, method, url) before every attempt of every request; the job queue sets
+# it (jobs.google_quota) so all workers share each service account's quota. Unset: no pacing.
+PACE: ContextVar[Callable[[str, str, str], None] | None] = ContextVar("google_pace", default=None)
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,13 @@ class GoogleHTTPClient(HTTPClient):
     def request(self, method: str, endpoint: str, params: Any = None, data: Any = None,
                 json: Any = None, files: Any = None, headers: Any = None) -> requests.Response:
         url, policy, started, attempt = self.rebase(endpoint), self.retry, time.monotonic(), 0
+        pace, account = PACE.get(), getattr(self.auth, "service_account_email", "")
         while True:
             attempt += 1
+            if pace is not None:  # time spent waiting for the quota is not the request's budget
+                before = time.monotonic()
+                pace(account, method, endpoint)
+                started += time.monotonic() - before
             # Never let one slow request outlive the whole budget.
             budget = max(policy.total - (time.monotonic() - started), 0.1)
             timeout = min(float(self.timeout or budget), budget)

@@ -276,3 +276,9 @@ summary = Table(
     *(Column(name, Integer, nullable=False, server_default="0") for name in SUMMARY_COUNTS),
     Column("service_hours", Float, nullable=False, server_default="0"),
 )
+
+google_quota = Table(
+    "google_quota", _metadata,  # Google request pacing shared by every worker (jobs.google_quota)
+    Column("bucket", String(300), primary_key=True),  # service account | API | read or write
+    _ts("next_at", nullable=False),  # the earliest moment the next request of this bucket may start
+)

@@ -17,6 +17,7 @@ from sync.config import NOTIFY
 from sync.registry import Source
 from sync.run import read_source, source_context
 from sync.settings import data_dir
+from sync.terms import EMAIL
 from sync.sources.grid import SourceUnreadable, Workbook
 from sync.sources.kinds import kind_named
 from sync.sources.readers import WORKBOOK_SUFFIXES
@@ -25,7 +26,6 @@ from sync.store.models import sources
 from sync.store.private import write_private
 
 UPLOAD_SUFFIXES = sorted(s.lstrip(".") for s in WORKBOOK_SUFFIXES | {".csv"})
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SPLIT = re.compile(r"[\s,，、;；]+")
 
 

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from sync.sources.readers import decode_text
+from sync.terms import split_list
 from sync.store.users import ROLES, UserError, check_account, clean_email, create_user, get_user
 
 COLUMNS = {"用户名": "username", "角色": "role", "街道": "streets", "邮箱": "email", "姓名": "display_name",
            "密码": "password"}
 ROLE_WORDS = {**{r: r for r in ROLES}, **{w: r for r, w in ROLES.items()}, "督导": "supervisor"}
-SPLIT = re.compile(r"[\s,，、;；]+")
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ def _row(line: int, cells: dict[str, str], seen: set[str]) -> NewUser:
     role = ROLE_WORDS.get(cells.get("role", ""))
     if role is None:
         raise UserError(f"角色应为 {'、'.join(ROLES)}（或 {'、'.join(ROLES.values())}）之一")
-    streets = tuple(s for s in SPLIT.split(cells.get("streets", "")) if s)
+    streets = tuple(split_list(cells.get("streets")))
     password = cells.get("password") or None
     check_account(role, streets, password)
     return NewUser(line, username, role, streets, clean_email(cells.get("email")), cells.get("display_name") or None,

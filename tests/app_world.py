@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -103,7 +104,7 @@ def add_users(db_url: str) -> None:
     engine.dispose()
 
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parent.parent / "ui.py"  # the Streamlit script app.py serves
 PASSWORDS = {"admin": ADMIN_PASSWORD}
 
 
@@ -158,3 +159,39 @@ def forget_app_state() -> None:
     st.cache_resource.clear()
     st.cache_data.clear()
     settings._secrets.cache_clear()
+
+
+class _IssueTable(HTMLParser):
+    """The rows of the page's issue list (pages.issue_view), read back from its HTML as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "tr" and self.headers:
+            self.rows.append([])
+        if tag in ("th", "td"):
+            self._cell = []
+
+    def handle_data(self, data) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            (self.rows[-1] if tag == "td" else self.headers).append("".join(self._cell))
+            self._cell = None
+
+
+def issue_list(at: AppTest) -> list[dict[str, str]]:
+    """Every issue the page drew as text (the escaped HTML list), one dict per issue by column."""
+    found = []
+    for element in at.get("html"):
+        if 'class="tz-issues"' in element.value:
+            table = _IssueTable()
+            table.feed(element.value)
+            found += [dict(zip(table.headers, row)) for row in table.rows]
+    return found

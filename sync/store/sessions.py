@@ -18,6 +18,8 @@ from sqlalchemy import Engine, delete, select, update
 from sync.store.models import user_sessions
 
 TICKET_SECONDS = 120
+COOKIE = "taizhang_session"  # the HttpOnly cookie app.py sets
+COOKIE_HEADER = "X-Taizhang"  # app.py's routes answer only requests carrying it (no cross-site form can)
 
 
 def _digest(secret: str) -> str:

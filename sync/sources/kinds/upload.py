@@ -42,12 +42,13 @@ def stored_path(file: str) -> Path:
 
 
 def store_version(file: str, data: bytes) -> Path:
-    """Write a version's bytes (once: the name is the content, so an existing file is the same)."""
+    """Write a version's bytes, readable only by the owner (once: the name is the content, so an
+    existing file is the same)."""
+    from sync.store.private import write_private  # owner-only, like every upload (issue 14)
+
     path = stored_path(file)
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(data)
+        partial = write_private(path.with_suffix(path.suffix + ".part"), data)
         partial.replace(path)  # atomic: a reader never sees half a version
     return path
 

@@ -1,0 +1,84 @@
+"""Filters that live in the URL (so a view can be bookmarked or shared) and survive page changes.
+
+A widget's value starts from the URL's query parameter when the page is opened with one, else from
+the value last chosen on any page of this session; every change is written back to the URL.
+Streamlit's own ``bind="query-params"`` ties a parameter to one page's widget and drops it on a page
+change, which is exactly what these filters must not do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+CHOSEN = "url_filters"  # session_state: key -> the value last chosen on any page
+
+
+def seed(key: str, options: Sequence[Any], *, many: bool = False) -> None:
+    """Before the widget ``key`` is drawn: start it from the URL, else from the session's last choice.
+    Values that are not among ``options`` (another user's street, a stale link) are dropped."""
+    if key in st.session_state:
+        return
+    if key in st.query_params:
+        raw: Any = st.query_params.get_all(key)
+    else:
+        raw = st.session_state.get(CHOSEN, {}).get(key)
+    if raw is None:
+        return
+    wanted = [raw] if isinstance(raw, str) or not isinstance(raw, (list, tuple)) else list(raw)
+    valid = [v for v in wanted if v in options]
+    if many:
+        st.session_state[key] = valid
+    elif valid:
+        st.session_state[key] = valid[0]
+
+
+def keep(key: str, value: Any, default: Any) -> Any:
+    """After the widget ``key`` is drawn: remember its value for the session and put it in the URL."""
+    st.session_state.setdefault(CHOSEN, {})[key] = value
+    if value == default or value in ([], None):
+        if key in st.query_params:
+            del st.query_params[key]
+    elif isinstance(value, (list, tuple)):
+        st.query_params[key] = [str(v) for v in value]
+    else:
+        st.query_params[key] = str(value)
+    return value
+
+
+def url_select(widget: Callable[..., Any], label: str, options: Sequence[Any], key: str, **kw: Any) -> Any:
+    """A selectbox (or radio) whose choice is kept in the URL under ``key``; the first option is the default."""
+    seed(key, options)
+    return keep(key, widget(label, options, key=key, **kw), options[0] if options else None)
+
+
+def url_multiselect(widget: Callable[..., Any], label: str, options: Sequence[Any], key: str, **kw: Any) -> list:
+    """A multiselect whose choices are kept in the URL under ``key`` (repeated); none chosen is the default."""
+    seed(key, options, many=True)
+    return keep(key, widget(label, options, key=key, **kw), [])
+
+
+def url_dates(widget: Callable[..., Any] | None, label: str,
+              default: tuple[date, date] | None) -> tuple[date | None, date | None]:
+    """A date range kept in the URL as ``?from=YYYY-MM-DD&to=YYYY-MM-DD``; ``widget`` None clears it."""
+    if widget is None:
+        for bound in ("from", "to"):
+            if bound in st.query_params:
+                del st.query_params[bound]
+        return None, None
+    if "dates" not in st.session_state:
+        try:
+            st.session_state["dates"] = (date.fromisoformat(st.query_params["from"]),
+                                         date.fromisoformat(st.query_params["to"]))
+        except (KeyError, ValueError):
+            st.session_state["dates"] = st.session_state.get(CHOSEN, {}).get("dates", default)
+    picked = widget(label, key="dates")
+    if not picked:
+        return None, None
+    start, end = picked[0], picked[-1]
+    st.session_state.setdefault(CHOSEN, {})["dates"] = (start, end)
+    st.query_params["from"], st.query_params["to"] = start.isoformat(), end.isoformat()
+    return start, end

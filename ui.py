@@ -35,8 +35,9 @@ except (SourceUnreadable, SecretKeyInvalid) as exc:  # a broken configuration, a
 user = current_user()
 browser_session()  # the cookie that keeps this sign-in (or its end) across reloads
 if user is None:
-    # Every page's address shows the sign-in form, so a bookmarked page (and its filters in the
-    # URL) opens as itself once the user has signed in: the rerun finds the same address.
+    # Every page's address shows the sign-in form, so a bookmarked page opens as itself once the
+    # user has signed in (the rerun finds the same address); its filters are put back in the URL.
+    st.session_state["wanted_query"] = {k: st.query_params.get_all(k) for k in st.query_params}
     st.navigation([st.Page("pages/login.py", title="登录", icon=":material/login:", url_path=url, default=url == DEFAULT)
                    for pages in PAGES.values() for _path, url, *_rest in pages], position="hidden").run()
 else:
@@ -48,5 +49,7 @@ else:
         where = "全部街道" if user.scope is None else "、".join(user.scope)
         st.caption(plain(f"{user.display_name or user.username}｜{ROLES[user.role]}｜{where}"))
         st.button("退出登录", on_click=sign_out, icon=":material/logout:")
+    for name, values in st.session_state.pop("wanted_query", {}).items():
+        st.query_params.setdefault(name, values if len(values) > 1 else values[0])
     show_flash()
     page.run()

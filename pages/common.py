@@ -293,10 +293,10 @@ def xlsx_bytes(title: str, frame: pd.DataFrame) -> bytes:
 
 def downloads(title: str, make: Callable[[], pd.DataFrame], key: str) -> None:
     """CSV and Excel buttons; the file is built when clicked, every text cell formula-safe."""
-    left, right = st.columns(2)
-    left.download_button("下载 CSV", lambda: csv_bytes(make()), f"{title}.csv", "text/csv", key=f"{key}-csv",
+    row = st.container(horizontal=True)
+    row.download_button("下载 CSV", lambda: csv_bytes(make()), f"{title}.csv", "text/csv", key=f"{key}-csv",
                          on_click="ignore")
-    right.download_button("下载 Excel", lambda: xlsx_bytes(title, make()), f"{title}.xlsx",
+    row.download_button("下载 Excel", lambda: xlsx_bytes(title, make()), f"{title}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
                           on_click="ignore")
 

@@ -77,36 +77,26 @@ if st.session_state.get("handin", (None,))[0] != key:
         st.error(f"无法读取：{plain(str(exc))}")
         st.stop()
 checked = st.session_state["handin"][1]
-errors, warnings = checked.count("error"), checked.count("warning")
-row = st.columns(4)
-row[0].metric("读取行数", f"{sum(r.rows for r in checked.results):,}", border=True)
-row[1].metric("合格行数", f"{sum(r.valid_rows for r in checked.results):,}", border=True)
-row[2].metric("错误", errors, border=True)
-row[3].metric("警告", warnings, border=True)
-st.dataframe(pd.DataFrame([{"工作表": r.sheet, "台账": DATASETS[r.dataset].title if r.dataset else "不是台账",
-                            "读取行数": r.rows, "合格行数": r.valid_rows} for r in checked.results]), hide_index=True)
-st.subheader("提交后数据库的变化" if may_submit else "如果这个工作簿生效，数据库的变化")
-for change in checked.changes:
-    line = (f"**{DATASETS[change.dataset].title}**：新增 {change.inserts} 行，更新 {change.updates} 行，"
-            f"删除 {change.deletes} 行")
-    st.markdown(line + (f"；{change.stale} 行现有错误，数据库保留其上次的正确版本" if change.stale else ""))
-if checked.problem:
+rows, valid = sum(r.rows for r in checked.results), sum(r.valid_rows for r in checked.results)
+st.markdown(f"**读取 {rows:,} 行，合格 {valid:,} 行；错误 {checked.count('error'):,} 处，"
+            f"警告 {checked.count('warning'):,} 处**")
+if not checked.usable:
+    st.error(plain(checked.problem))
+elif checked.problem:
     st.warning(f"这个工作簿同步时会暂停（数据库保持不变）：{plain(checked.problem)}")
-annotated = f"{name}-校验标注.xlsx"
-st.download_button("下载标注问题的工作簿", lambda: annotated_bytes(checked.workbook, checked.results), annotated,
-                   key="handin-annotated", on_click="ignore", icon=":material/download:",
-                   help="您的工作簿副本：错误单元格标红、警告标黄，附批注和“校验结果”工作表")
-st.subheader("需要修改的单元格")
-frame = results_frame(checked.results)
-show_issues(frame)
-if not frame.empty:
-    downloads("问题清单", lambda: frame, key="handin-issues")
-left, right = st.columns(2)
-if may_submit and left.button("提交", type="primary", icon=":material/send:",
-                              help="保存为当前版本并立即同步（与定时同步的规则相同）"):
+st.caption("提交后数据库的变化：" if may_submit else "如果这个工作簿生效，数据库的变化：")
+for change in checked.changes:
+    st.markdown(f"- {DATASETS[change.dataset].title}：新增 {change.inserts} 行，更新 {change.updates} 行，"
+                f"删除 {change.deletes} 行" + (f"；{change.stale} 行现有错误，数据库保留其上次的正确版本" if change.stale else ""))
+actions = st.container(horizontal=True)
+actions.download_button("下载标注问题的工作簿", lambda: annotated_bytes(checked.workbook, checked.results),
+                           f"{name}-校验标注.xlsx", key="handin-annotated", on_click="ignore", icon=":material/download:",
+                           help="您的工作簿副本：错误单元格标红、警告标黄，附批注和“校验结果”工作表")
+if may_submit and checked.usable and actions.button("提交", type="primary", icon=":material/send:",
+                                    help="保存为当前版本并立即同步（与定时同步的规则相同）"):
     try:
         with st.spinner("正在提交并同步…"):
-            version, result = submit_workbook(mirror, source, upload.name, data, user.username)
+            version, result = submit_workbook(mirror, checked, user.username)
     except SubmissionRefused as exc:
         st.error(plain(str(exc)))
         st.stop()
@@ -114,5 +104,14 @@ if may_submit and left.button("提交", type="primary", icon=":material/send:",
     kind = {"ok": "success", "unchanged": "info", "held": "warning"}.get(result.status, "error")
     done(f"已提交“{plain(version.filename)}”，成为当前版本。同步{RUN_STATUS_WORDS[result.status]}：{plain(result.message)}",
          kind)
-if right.button("只检查，不提交" if may_submit else "检查完毕", icon=":material/check:"):
+if actions.button("只检查，不提交" if may_submit else "检查完毕", icon=":material/check:"):
     done("只做了检查：没有保存任何内容。", "info")
+st.subheader("需要修改的单元格")
+frame = results_frame(checked.results)
+show_issues(frame)
+if not frame.empty:
+    downloads("问题清单", lambda: frame, key="handin-issues")
+with st.expander("各工作表"):
+    st.dataframe(pd.DataFrame([{"工作表": r.sheet, "台账": DATASETS[r.dataset].title if r.dataset else "不是台账",
+                                "表头行": r.header_row, "读取行数": r.rows, "合格行数": r.valid_rows}
+                               for r in checked.results]), hide_index=True)

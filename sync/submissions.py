@@ -21,7 +21,7 @@ from sync.registry import Source, get_source, now
 from sync.run import RunResult, held_reason, source_context, sync_source
 from sync.settings import setting
 from sync.terms import NO_REGISTER
-from sync.sources.grid import SourceUnreadable, Workbook
+from sync.sources.grid import Workbook
 from sync.sources.kinds.upload import UPLOAD, stored_path, store_version, version_file
 from sync.sources.readers import read_bytes
 from sync.store.models import source_versions, sources
@@ -58,6 +58,11 @@ class Checked:
     results: list[SheetResult]
     changes: list[RegisterChange]
     problem: str | None  # why a sync of this workbook would be held or fail; None: it would be applied
+
+    @property
+    def usable(self) -> bool:
+        """Whether any worksheet is a register (else a sync of it fails)."""
+        return any(r.dataset for r in self.results)
 
     def count(self, severity: str) -> int:
         return sum(i.severity == severity for r in self.results for i in r.issues)
@@ -97,24 +102,25 @@ def check_workbook(mirror: Mirror, source: Source, filename: str, data: bytes) -
         conn.rollback()
     changes = [RegisterChange(p.dataset, p.rows_read, len(p.inserts), len(p.updates), len(p.deletes), len(p.stale),
                               p.active_before) for p in plans if p.rows_read or p.active_before]
-    problem = held_reason(plans) if any(r.dataset for r in results) else NO_REGISTER
-    return Checked(source, filename, workbook, results, changes, problem)
+    checked = Checked(source, filename, workbook, results, changes, None)
+    checked.problem = held_reason(plans) if checked.usable else NO_REGISTER
+    return checked
 
 
-def submit_workbook(mirror: Mirror, source: Source, filename: str, data: bytes, user: str) -> tuple[Version, RunResult]:
-    """Keep the workbook as the upload source's current version and sync it at once (held rules apply)."""
+def submit_workbook(mirror: Mirror, checked: Checked, user: str) -> tuple[Version, RunResult]:
+    """Keep a checked workbook as its upload source's current version and sync it at once (the held
+    rules of any sync apply). A workbook with no register in it is refused: nothing is stored."""
+    source, data = checked.source, checked.workbook.data or b""
     if source.kind != UPLOAD.name:
         raise SubmissionRefused(f"数据源“{source.name}”读取的是{_where(source)}：这里只能检查副本，"
                                 "不能替换它；检查无误后请把文件放回原处")
-    try:
-        workbook = read_bytes(data, filename)
-    except SourceUnreadable as exc:  # a version that can't be read would only make every sync fail
-        raise SubmissionRefused(f"无法读取，未提交：{exc}") from None
+    if not checked.usable:
+        raise SubmissionRefused(f"未提交：{NO_REGISTER}")
     current = _current(mirror.engine, source.name)
     if current is not None and stored_path(current.file).is_file() and \
-            version_file(source.name, filename, data) == current.file:
+            version_file(source.name, checked.filename, data) == current.file:
         raise SubmissionRefused("这个工作簿与当前版本完全相同，无需再次提交")
-    version = record_version(mirror.engine, source.name, workbook.name, data, user)
+    version = record_version(mirror.engine, source.name, checked.filename, data, user)
     return version, _sync(mirror, source.name, version.id)
 
 

@@ -62,15 +62,24 @@ def _street_sheets(street: str) -> tuple[dict[str, list], list[str]]:
     return {"报到名册": roster, "微心愿": wishes, "志愿服务岗": posts}, ids
 
 
-def build_world(root: Path) -> World:
-    """Write the workbooks and the TOML configuration (nothing synced yet)."""
+def build_world(root: Path, uploads: tuple[str, ...] = ()) -> World:
+    """Write the workbooks and the TOML configuration (nothing synced yet). The sources named in
+    ``uploads`` are fed by hand-ins (kind ``upload``): their workbook is the first version."""
+    from sync.sources.kinds.upload import version_file
+
     root.mkdir(parents=True, exist_ok=True)
     lines, ids = [], {}
     for street, (district, name, communities, *_rest) in STREETS.items():
         sheets, ids[street] = _street_sheets(street)
         path = write_xlsx(root / f"{name}.xlsx", sheets)
+        kind = "excel"
+        if name in uploads:
+            kind, data = "upload", path.read_bytes()
+            path = version_file(name, path.name, data)
+            (root / "data" / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / "data" / path).write_bytes(data)
         lines += ["[[sources]]", f'name = "{name}"', f'street = "{street}"', f'district = "{district}"',
-                  'kind = "excel"', f'path = "{path}"', f"communities = {communities!r}".replace("'", '"'), ""]
+                  f'kind = "{kind}"', f'path = "{path}"', f"communities = {communities!r}".replace("'", '"'), ""]
     config = root / "taizhang.toml"
     config.write_text("\n".join(lines), encoding="utf-8")
     return World(root, config, f"sqlite:///{root / 'mirror.db'}", ids)
@@ -108,15 +117,20 @@ APP = Path(__file__).resolve().parent.parent / "ui.py"  # the Streamlit script a
 PASSWORDS = {"admin": ADMIN_PASSWORD}
 
 
-def synced_world(root: Path) -> World:
+def synced_world(root: Path, uploads: tuple[str, ...] = ()) -> World:
     """A world whose sources are synced and whose users exist, as after the app's first start."""
     from sync.service import open_mirror, sync_sources
+    from sync.sources.kinds.upload import stored_path
     from sync.store.users import ensure_admin
+    from sync.submissions import record_version
 
-    world = build_world(root)
+    world = build_world(root, uploads)
     with pytest.MonkeyPatch.context() as patch:
         apply_env(patch, world)
         mirror = open_mirror()
+        for source in (s for s in mirror.config.sources if s["name"] in uploads):
+            record_version(mirror.engine, source["name"], f"{source['name']}.xlsx",
+                           stored_path(source["path"]).read_bytes(), "admin")
         sync_sources(mirror)
         ensure_admin(mirror.engine)
         mirror.engine.dispose()
@@ -195,3 +209,13 @@ def issue_list(at: AppTest) -> list[dict[str, str]]:
             table.feed(element.value)
             found += [dict(zip(table.headers, row)) for row in table.rows]
     return found
+
+
+
+@pytest.fixture
+def upload_world(tmp_path, monkeypatch) -> World:
+    """Like own_world, with 上站街道's source (shangzhan) fed by hand-ins on 提交台账."""
+    world = synced_world(tmp_path / "city", uploads=("shangzhan",))
+    apply_env(monkeypatch, world)
+    yield world
+    forget_app_state()

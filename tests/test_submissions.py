@@ -15,7 +15,9 @@ from sync.sources.kinds.upload import stored_path, version_file
 from sync.store.models import roster, source_versions, sync_runs
 from sync.submissions import (SubmissionRefused, check_workbook, list_versions, make_current, prune_versions,
                               record_version, submit_workbook)
+from sync.sources.grid import SourceUnreadable
 from tests.registers import roster_row, write_config, write_register
+from tests.validation_cases import write_xlsx
 
 
 def workbook_bytes(tmp_path: Path, rows: list[list], name: str = "book.xlsx") -> bytes:
@@ -36,6 +38,11 @@ def mirror(tmp_path, db_url):
     assert [r.status for r in sync_sources(m)] == ["ok", "ok"]
     yield m
     m.engine.dispose()
+
+
+def submit(m, source, name: str, data: bytes, user: str):
+    """What the page does: check the workbook, then submit what was checked."""
+    return submit_workbook(m, check_workbook(m, source, name, data), user)
 
 
 def count(m, statement) -> int:
@@ -65,7 +72,7 @@ def test_check_reports_issues_and_the_mirror_change_without_storing_anything(mir
 
 def test_a_submission_becomes_the_current_version_and_is_synced(mirror, tmp_path):
     data = workbook_bytes(tmp_path, [roster_row(i) for i in range(1, 13)])
-    version, result = submit_workbook(mirror, get_source(mirror.engine, "shangzhan"), "上站名册（改）.xlsx", data, "liming")
+    version, result = submit(mirror, get_source(mirror.engine, "shangzhan"), "上站名册（改）.xlsx", data, "liming")
     assert (result.status, result.inserted) == ("ok", 2) and members(mirror) == 12
     versions = list_versions(mirror.engine, "shangzhan")
     assert [v.filename for v in versions] == ["上站名册（改）.xlsx", "上站名册.xlsx"]
@@ -79,8 +86,9 @@ def test_a_submission_becomes_the_current_version_and_is_synced(mirror, tmp_path
 def test_a_held_submission_says_why_and_applies_once_an_admin_confirms(mirror, tmp_path):
     data = workbook_bytes(tmp_path, [roster_row(1)])  # 9 of 10 members gone: looks like an accident
     source = get_source(mirror.engine, "shangzhan")
-    predicted = check_workbook(mirror, source, "x.xlsx", data).problem
-    version, result = submit_workbook(mirror, source, "x.xlsx", data, "liming")
+    checked = check_workbook(mirror, source, "x.xlsx", data)
+    version, result = submit_workbook(mirror, checked, "liming")
+    predicted = checked.problem
     assert result.status == "held" and result.message == predicted and "超过一半" in predicted
     assert members(mirror) == 10 and list_versions(mirror.engine, "shangzhan")[0].status == "held"
     [confirmed] = sync_sources(mirror, ["shangzhan"], allow_mass_delete=True, force=True)
@@ -88,17 +96,20 @@ def test_a_held_submission_says_why_and_applies_once_an_admin_confirms(mirror, t
     assert list_versions(mirror.engine, "shangzhan")[0].status == "ok"  # the version shows the last word
 
 
-@pytest.mark.parametrize("name, data, message", [
-    ("same.xlsx", None, "与当前版本完全相同"),
-    ("broken.xlsx", b"PK\x03\x04 not really a zip", "无法读取，未提交"),
-    ("notes.txt", b"hello", "不支持的文件类型"),
+@pytest.mark.parametrize("name, data, refusal, message", [
+    ("same.xlsx", "current", SubmissionRefused, "与当前版本完全相同"),
+    ("other.xlsx", "no register", SubmissionRefused, "未提交：未找到任何台账工作表"),
+    ("broken.xlsx", b"PK\x03\x04 not really a zip", SourceUnreadable, "文件已损坏"),
+    ("notes.txt", b"hello", SourceUnreadable, "不支持的文件类型"),
 ])
-def test_refused_submissions_store_nothing(mirror, tmp_path, name, data, message):
-    if data is None:  # the current version's own bytes
+def test_refused_submissions_store_nothing(mirror, tmp_path, name, data, refusal, message):
+    if data == "current":  # the current version's own bytes
         data = stored_path(list_versions(mirror.engine, "shangzhan")[0].file).read_bytes()
+    elif data == "no register":
+        data = write_xlsx(tmp_path / "other.xlsx", {"Sheet1": [["随便", "什么"], ["a", "b"]]}).read_bytes()
     files = sorted((tmp_path / "data").rglob("*"))
-    with pytest.raises(SubmissionRefused, match=message):
-        submit_workbook(mirror, get_source(mirror.engine, "shangzhan"), name, data, "liming")
+    with pytest.raises(refusal, match=message):
+        submit(mirror, get_source(mirror.engine, "shangzhan"), name, data, "liming")
     assert len(list_versions(mirror.engine, "shangzhan")) == 1 and sorted((tmp_path / "data").rglob("*")) == files
 
 
@@ -108,13 +119,13 @@ def test_a_path_source_is_checked_but_never_replaced(mirror, tmp_path):
     checked = check_workbook(mirror, source, "edited.xlsx", data)
     assert [(c.inserts, c.deletes) for c in checked.changes] == [(1, 0)]
     with pytest.raises(SubmissionRefused, match="只能检查副本"):
-        submit_workbook(mirror, source, "edited.xlsx", data, "xiazhan")
+        submit(mirror, source, "edited.xlsx", data, "xiazhan")
     assert members(mirror, "xiazhan") == 3 and get_source(mirror.engine, "xiazhan").path == source.path
 
 
 def test_an_earlier_version_is_made_current_again(mirror, tmp_path):
     first = list_versions(mirror.engine, "shangzhan")[0]
-    submit_workbook(mirror, get_source(mirror.engine, "shangzhan"), "b.xlsx",
+    submit(mirror, get_source(mirror.engine, "shangzhan"), "b.xlsx",
                     workbook_bytes(tmp_path, [roster_row(i) for i in range(1, 15)]), "liming")
     assert members(mirror) == 14
     result = make_current(mirror, "shangzhan", first.id)
@@ -129,7 +140,7 @@ def test_old_versions_are_pruned_but_never_the_current_one(mirror, tmp_path, mon
     first = list_versions(mirror.engine, "shangzhan")[0]
     books = [workbook_bytes(tmp_path, [roster_row(i) for i in range(1, 12 + n)], f"v{n}.xlsx") for n in range(3)]
     for n in (0, 1):
-        submit_workbook(mirror, get_source(mirror.engine, "shangzhan"), f"v{n}.xlsx", books[n], "liming")
+        submit(mirror, get_source(mirror.engine, "shangzhan"), f"v{n}.xlsx", books[n], "liming")
     assert [v.filename for v in list_versions(mirror.engine, "shangzhan")] == ["v1.xlsx", "v0.xlsx"]
     assert not stored_path(first.file).exists()  # its file went with it
     v0 = list_versions(mirror.engine, "shangzhan")[1]
@@ -155,3 +166,23 @@ def test_versions_table_records_size_and_content_hash(mirror):
     data = stored_path(row.file).read_bytes()
     assert (row.size, row.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert io.BytesIO(data).read(2) == b"PK"
+
+
+def test_a_declared_upload_source_keeps_its_current_version_across_starts(tmp_path, db_url):
+    # Regression: provisioning from the TOML put the declared path back on every start, so a
+    # restart silently made the first version current again.
+    from sync.sources.kinds.upload import store_version
+
+    first = workbook_bytes(tmp_path, [roster_row(i) for i in range(1, 4)], "a.xlsx")
+    file = version_file("jiedao", "a.xlsx", first)
+    store_version(file, first)
+    config = write_config(tmp_path / "taizhang.toml", db_url, [
+        {"name": "jiedao", "street": "某街道", "district": "郊区", "kind": "upload", "path": file}])
+    m = open_mirror(str(config))
+    assert sync_sources(m)[0].status == "ok"
+    version, _result = submit(m, get_source(m.engine, "jiedao"), "b.xlsx",
+                              workbook_bytes(tmp_path, [roster_row(i) for i in range(1, 5)], "b.xlsx"), "liming")
+    m.engine.dispose()
+    again = open_mirror(str(config))
+    assert get_source(again.engine, "jiedao").path == version.file and members(again, "jiedao") == 4
+    again.engine.dispose()

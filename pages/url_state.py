@@ -1,7 +1,7 @@
 """Filters that live in the URL (so a view can be bookmarked or shared) and survive page changes.
 
-A widget's value starts from the URL's query parameter when the page is opened with one, else from
-the value last chosen on any page of this session; every change is written back to the URL.
+A widget's value starts from the value last chosen on any page of this session, else from the URL's
+query parameter (a bookmark, a shared link); every change is written back to the URL.
 Streamlit's own ``bind="query-params"`` ties a parameter to one page's widget and drops it on a page
 change, which is exactly what these filters must not do.
 """
@@ -18,17 +18,18 @@ CHOSEN = "url_filters"  # session_state: key -> the value last chosen on any pag
 
 
 def seed(key: str, options: Sequence[Any], *, many: bool = False) -> None:
-    """Before the widget ``key`` is drawn: start it from the URL, else from the session's last choice.
-    Values that are not among ``options`` (another user's street, a stale link) are dropped."""
-    if key in st.session_state:
-        return
-    if key in st.query_params:
-        raw: Any = st.query_params.get_all(key)
+    """Before the widget ``key`` is drawn: start it from the session's last choice (on any page), else
+    from the URL. Values not among ``options`` (another user's street, a stale link) are dropped."""
+    chosen = st.session_state.get(CHOSEN, {})
+    if key in chosen:
+        if key in st.session_state and st.session_state[key] != chosen[key]:
+            return  # changed just now, on this page: the widget already holds the new value
+        raw: Any = chosen[key]
+    elif key in st.query_params:
+        raw = st.query_params.get_all(key)
     else:
-        raw = st.session_state.get(CHOSEN, {}).get(key)
-    if raw is None:
         return
-    wanted = [raw] if isinstance(raw, str) or not isinstance(raw, (list, tuple)) else list(raw)
+    wanted = list(raw) if isinstance(raw, (list, tuple)) else [raw]
     valid = [v for v in wanted if v in options]
     if many:
         st.session_state[key] = valid

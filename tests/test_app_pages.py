@@ -12,7 +12,8 @@ from pages.common import csv_bytes, xlsx_bytes
 from tests.app_world import issue_list, rendered, sign_in
 
 READER_PAGES = {"pages/overview.py": "总览", "pages/street.py": "街道", "pages/wishes.py": "微心愿",
-                "pages/posts.py": "志愿服务岗", "pages/quality.py": "数据质量", "pages/runs.py": "同步记录"}
+                "pages/posts.py": "志愿服务岗", "pages/handin.py": "提交台账", "pages/quality.py": "数据质量",
+                "pages/runs.py": "同步记录"}
 ADMIN_PAGES = {"pages/sources.py": "数据源管理", "pages/users.py": "用户管理"}
 ROLES = ("admin", "supervisor", "shangzhan", "xiazhan")
 OTHER_STREETS = {"shangzhan": ("下站街道", "新源街道"), "xiazhan": ("上站街道",)}

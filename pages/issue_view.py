@@ -23,20 +23,22 @@ CSS = """<style>
 .tz-issues {width: 100%; border-collapse: collapse; font-size: 0.92rem;}
 .tz-issues th {text-align: left; font-weight: 600; border-bottom: 2px solid rgba(49,51,63,.2); padding: 4px 8px;}
 .tz-issues td {border-bottom: 1px solid rgba(49,51,63,.1); padding: 4px 8px; vertical-align: top;}
+.tz-issues th, .tz-issues td {white-space: nowrap;}
+.tz-issues td.tz-message, .tz-issues td.tz-value {white-space: normal; overflow-wrap: anywhere;}
 .tz-issues td.tz-cell {font-family: ui-monospace, monospace; font-weight: 600; white-space: nowrap;}
-.tz-issues td.tz-message {white-space: normal; overflow-wrap: anywhere; min-width: 16em;}
+.tz-issues td.tz-message {min-width: 16em; width: 55%;} .tz-issues td.tz-value {min-width: 10em;}
 .tz-issues .tz-error {color: #b3261e; font-weight: 600;} .tz-issues .tz-warning {color: #8a5a00; font-weight: 600;}
 @media (max-width: 640px) {
   .tz-issues thead {display: none;}
   .tz-issues, .tz-issues tbody, .tz-issues tr, .tz-issues td {display: block; width: auto;}
   .tz-issues tr {border: 1px solid rgba(49,51,63,.2); border-radius: 8px; margin: 0 0 8px; padding: 6px 10px;}
-  .tz-issues td {border: none; padding: 1px 0;}
+  .tz-issues td {border: none; padding: 1px 0; white-space: normal;}
   .tz-issues td.tz-cell, .tz-issues td.tz-column {display: inline-block; margin-right: .6em; font-size: 1.05rem;}
-  .tz-issues td.tz-message {font-size: 1rem; min-width: 0;}
+  .tz-issues td.tz-message, .tz-issues td.tz-value {font-size: 1rem; min-width: 0; width: auto;}
   .tz-issues td.tz-more::before {content: attr(data-label) "："; color: rgba(49,51,63,.6);}
 }
 </style>"""
-CLASSES = {"单元格": "tz-cell", "列": "tz-column", "问题说明": "tz-message"}
+CLASSES = {"单元格": "tz-cell", "列": "tz-column", "问题说明": "tz-message", "当前值": "tz-more tz-value"}
 
 
 def _text(value: Any) -> str:

@@ -84,10 +84,12 @@ if not checked.usable:
     st.error(plain(checked.problem))
 elif checked.problem:
     st.warning(f"这个工作簿同步时会暂停（数据库保持不变）：{plain(checked.problem)}")
-st.caption("提交后数据库的变化：" if may_submit else "如果这个工作簿生效，数据库的变化：")
+st.caption("各台账读取的行数，以及提交后数据库的变化：" if may_submit else "各台账读取的行数，以及如果这个工作簿生效，数据库的变化：")
 for change in checked.changes:
-    st.markdown(f"- {DATASETS[change.dataset].title}：新增 {change.inserts} 行，更新 {change.updates} 行，"
-                f"删除 {change.deletes} 行" + (f"；{change.stale} 行现有错误，数据库保留其上次的正确版本" if change.stale else ""))
+    valid = sum(r.valid_rows for r in checked.results if r.dataset == change.dataset)
+    st.markdown(f"- {DATASETS[change.dataset].title}：读取 {change.rows_read} 行（合格 {valid} 行）。新增 {change.inserts} 行，"
+                f"更新 {change.updates} 行，删除 {change.deletes} 行"
+                + (f"；{change.stale} 行现有错误，数据库保留其上次的正确版本" if change.stale else ""))
 actions = st.container(horizontal=True)
 actions.download_button("下载标注问题的工作簿", lambda: annotated_bytes(checked.workbook, checked.results),
                            f"{name}-校验标注.xlsx", key="handin-annotated", on_click="ignore", icon=":material/download:",

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select, update
 
-from sync.registry import Source, get_source, now
+from sync.registry import Source, get_source
 from sync.run import RunResult, held_reason, source_context, sync_source
 from sync.settings import setting
 from sync.terms import NO_REGISTER
 from sync.sources.grid import Workbook
 from sync.sources.kinds.upload import UPLOAD, stored_path, store_version, version_file
 from sync.sources.readers import read_bytes
-from sync.store.models import source_versions, sources
+from sync.store.models import now, source_versions, sources
 
 if TYPE_CHECKING:
     from sync.check.validate import SheetResult

@@ -43,7 +43,7 @@ class World:
     ids: dict[str, list[str]]  # street -> its members' full ID numbers
 
 
-def _street_sheets(street: str) -> tuple[dict[str, list], list[str]]:
+def street_sheets(street: str) -> tuple[dict[str, list], list[str]]:
     _district, _name, communities, names, prefix, seq = STREETS[street]
     ids = [person_id(seq + i) for i in range(len(names))]
     roster = [ROSTER] + [[ids[i], n, "男" if int(ids[i][16]) % 2 else "女", f"1381234{seq + i:04d}", "阳泉市城区人民政府",
@@ -70,7 +70,7 @@ def build_world(root: Path, uploads: tuple[str, ...] = ()) -> World:
     root.mkdir(parents=True, exist_ok=True)
     lines, ids = [], {}
     for street, (district, name, communities, *_rest) in STREETS.items():
-        sheets, ids[street] = _street_sheets(street)
+        sheets, ids[street] = street_sheets(street)
         path = write_xlsx(root / f"{name}.xlsx", sheets)
         kind = "excel"
         if name in uploads:
@@ -175,7 +175,7 @@ def forget_app_state() -> None:
     settings._secrets.cache_clear()
 
 
-class _IssueTable(HTMLParser):
+class IssueTable(HTMLParser):
     """The rows of the page's issue list (pages.issue_view), read back from its HTML as text."""
 
     def __init__(self) -> None:
@@ -205,17 +205,9 @@ def issue_list(at: AppTest) -> list[dict[str, str]]:
     found = []
     for element in at.get("html"):
         if 'class="tz-issues"' in element.value:
-            table = _IssueTable()
+            table = IssueTable()
             table.feed(element.value)
             found += [dict(zip(table.headers, row)) for row in table.rows]
     return found
 
 
-
-@pytest.fixture
-def upload_world(tmp_path, monkeypatch) -> World:
-    """Like own_world, with 上站街道's source (shangzhan) fed by hand-ins on 提交台账."""
-    world = synced_world(tmp_path / "city", uploads=("shangzhan",))
-    apply_env(monkeypatch, world)
-    yield world
-    forget_app_state()

@@ -12,15 +12,14 @@ import pytest
 from sync.registry import get_source
 from sync.store.db import make_engine
 from sync.submissions import list_versions
-from tests.app_world import (_street_sheets, issue_list, person_id, sign_in, upload_world,  # noqa: F401 - fixture
-                             write_xlsx)
+from tests.app_world import street_sheets, issue_list, person_id, sign_in, write_xlsx
 
 PAGE = "pages/handin.py"
 
 
 def workbook(tmp: Path, name: str, *, bad_phone: bool = False, drop_members: int = 0) -> bytes:
     """上站街道's workbook as the world has it, optionally with a bad phone or members deleted."""
-    sheets, _ids = _street_sheets("上站街道")
+    sheets, _ids = street_sheets("上站街道")
     if bad_phone:
         sheets["报到名册"][1][3] = "1381234"
     if drop_members:
@@ -30,7 +29,7 @@ def workbook(tmp: Path, name: str, *, bad_phone: bool = False, drop_members: int
 
 def fixed(tmp: Path) -> bytes:
     """The workbook with its wrong ID number fixed and one more member: no errors, one insert."""
-    sheets, _ids = _street_sheets("上站街道")
+    sheets, _ids = street_sheets("上站街道")
     roster = [r for r in sheets["报到名册"] if r[1] != "错号码"]
     roster.append([person_id(5), "周上站", "男", "13812340005", "阳泉市城区人民政府", "德胜街社区", "", "2020-06-10"])
     return write_xlsx(tmp / "fixed.xlsx", {**sheets, "报到名册": roster}).read_bytes()
@@ -146,7 +145,7 @@ def test_supervisors_check_but_do_not_submit(upload_world, tmp_path):
 
 def test_a_path_sources_edited_copy_is_checked_not_replaced(upload_world, tmp_path):
     before = get_source(make_engine(upload_world.db_url), "xiazhan").path
-    sheets, _ids = _street_sheets("下站街道")
+    sheets, _ids = street_sheets("下站街道")
     at = drop(open_handin("xiazhan"), "下站.xlsx", write_xlsx(tmp_path / "x.xlsx", sheets).read_bytes())
     assert "提交" not in labels(at) and "检查完毕" in labels(at)
     at.button[0].click().run()

@@ -11,8 +11,7 @@ from sync.store.db import make_engine
 from sync.store.sessions import COOKIE_HEADER, redeem_ticket, session_of
 from sync.store.users import get_user
 from sync.submissions import list_versions
-from tests.app_world import (APP, PASSWORD, _street_sheets, app_env, issue_list, own_world,  # noqa: F401 - fixtures
-                             shared_world, sign_in, upload_world, write_xlsx)
+from tests.app_world import APP, PASSWORD, street_sheets, issue_list, sign_in, write_xlsx
 
 
 def by_label(widgets, label: str):
@@ -120,7 +119,7 @@ def test_users_form_starts_least_privileged_and_takes_the_oidc_email(own_world):
 
 def test_save_and_sync_now_lists_the_new_source_at_once(own_world):
     path = own_world.root / "more.xlsx"
-    sheets, _ids = _street_sheets("新源街道")
+    sheets, _ids = street_sheets("新源街道")
     write_xlsx(path, {"报到名册": sheets["报到名册"]})
     at = open_page("admin", "pages/sources.py")
     by_label(at.text_input, "名称").input("xinyuan2")
@@ -141,7 +140,7 @@ def test_admin_makes_an_earlier_version_current(upload_world, tmp_path):
     from sync.service import open_mirror
     from sync.submissions import check_workbook, submit_workbook
 
-    sheets, _ids = _street_sheets("上站街道")
+    sheets, _ids = street_sheets("上站街道")
     mirror = open_mirror()
     data = write_xlsx(tmp_path / "less.xlsx", {**sheets, "微心愿": sheets["微心愿"][:-1]}).read_bytes()
     submit_workbook(mirror, check_workbook(mirror, get_source(mirror.engine, "shangzhan"), "less.xlsx", data), "shangzhan")

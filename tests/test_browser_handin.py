@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.app_world import _street_sheets, person_id, synced_world, write_xlsx
+from tests.app_world import person_id, street_sheets, synced_world, write_xlsx
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, serve, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
@@ -29,7 +29,7 @@ PASSWORD = "liming-pass-2026"
 def workbooks(folder: Path) -> tuple[Path, Path]:
     """上站街道's workbook with a bad phone (plus the world's wrong ID number), and a fixed one
     with one more member."""
-    sheets, _ids = _street_sheets("上站街道")
+    sheets, _ids = street_sheets("上站街道")
     bad = {**sheets, "报到名册": [r[:] for r in sheets["报到名册"]]}
     bad["报到名册"][1][3] = "1381234"
     roster = [r for r in sheets["报到名册"] if r[1] != "错号码"]

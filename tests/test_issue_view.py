@@ -8,11 +8,11 @@ import pytest
 from pages.issue_view import SHOWN, issues_html, results_frame
 from sync.check.issues import Issue
 from sync.check.validate import SheetResult
-from tests.app_world import _IssueTable
+from tests.app_world import IssueTable
 
 
 def rows_of(html: str) -> tuple[list[str], list[list[str]]]:
-    table = _IssueTable()
+    table = IssueTable()
     table.feed(html)
     return table.headers, table.rows
 

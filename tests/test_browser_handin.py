@@ -118,7 +118,7 @@ def test_staff_hand_in_a_workbook_in_the_browser(tmp_path):
             page.get_by_text("没有发现问题").wait_for(timeout=60_000)
             settle(page)
             page.get_by_role("button", name="提交", exact=True).click()
-            page.get_by_text("成为当前版本").wait_for(timeout=60_000)
+            page.get_by_text("已提交“上站名册-已改.xlsx”").wait_for(timeout=60_000)  # the outcome, after the sync
             settle(page)
             after = members(page)
             assert (before, after) == ("3", "4")  # the new member is on the dashboard

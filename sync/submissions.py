@@ -95,7 +95,7 @@ def check_workbook(mirror: Mirror, source: Source, filename: str, data: bytes) -
     from sync.store.mirror import collect, plan_dataset
 
     workbook = read_bytes(data, filename)
-    results = check_source(workbook, source_context(mirror.engine, source))
+    results = check_source(workbook, source_context(mirror.engine, source, mirror.vault))
     incoming = collect(results, mirror.vault)
     with mirror.engine.connect() as conn:  # reads only; the connection's transaction is rolled back
         plans = [plan_dataset(conn, source.name, name, incoming[name]) for name in DATASETS]

@@ -58,6 +58,7 @@ class UploadKind:
     name: str = "upload"
     label: str = "提交的工作簿"
     writes_back = False  # the staff's own copy is on their computer: the annotated copy is a download
+    content_fingerprint = True  # the hash of the very bytes parsed, as for any file
 
     def read(self, source: Located, known: str | None) -> Workbook | None:
         if not source.path:

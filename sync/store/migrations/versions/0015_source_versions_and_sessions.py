@@ -5,13 +5,13 @@ folder by content; ``user_sessions``: sign-ins that survive a reload, keyed by t
 HttpOnly cookie's token.
 
 Revision ID: 0015
-Revises: 0003
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0015"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

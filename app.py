@@ -1,46 +1,72 @@
-"""台账通 — the Streamlit entry point: a login gate in front of a router over pages/."""
+"""台账通's web server: Streamlit's own (``streamlit run app.py``) with two small routes that keep a
+sign-in across reloads in an HttpOnly cookie. The pages are ``ui.py`` and ``pages/``.
+
+- ``POST /auth/session`` (body: the one-time ticket the sign-in made) sets the cookie with a fresh
+  token; ``POST /auth/signout`` ends that session and clears the cookie.
+- Both answer only same-origin requests carrying the ``X-Taizhang`` header (``COOKIE_HEADER``): a page on another site
+  can't send that header without a CORS preflight this server never grants (no cross-site sign-in
+  or sign-out). The cookie is HttpOnly (page scripts never see the token), SameSite=Lax (a bookmark
+  or a link from a chat message still opens signed in) and Secure behind HTTPS.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
 
 import streamlit as st
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from pages.common import current_user, get_mirror, plain, sign_out
-from sync.sources.grid import SourceUnreadable
-from sync.store.crypto import SecretKeyInvalid
-from sync.store.users import ROLES
+from sync.store.sessions import COOKIE, COOKIE_HEADER, end_session, redeem_ticket
 
-st.set_page_config(page_title="台账通", page_icon="📋", layout="wide")
+UI = Path(__file__).with_name("ui.py")
 
-# section -> (file, URL path, title, icon, the one role that sees it or None for every role).
-# URL paths differ from the file names on purpose: while no session has called st.navigation
-# yet, Streamlit treats pages/ as an old-style page folder and would run pages/x.py for /x
-# directly, skipping this gate; an unknown path lands here instead.
-PAGES = {
-    "看板": [("pages/overview.py", "dashboard", "总览", ":material/dashboard:", None),
-             ("pages/street.py", "streets", "街道", ":material/location_city:", None),
-             ("pages/wishes.py", "micro-wishes", "微心愿", ":material/volunteer_activism:", None),
-             ("pages/posts.py", "service-posts", "志愿服务岗", ":material/badge:", None)],
-    "数据": [("pages/quality.py", "data-quality", "数据质量", ":material/fact_check:", None),
-             ("pages/runs.py", "sync-runs", "同步记录", ":material/sync:", None)],
-    "管理": [("pages/sources.py", "data-sources", "数据源管理", ":material/table_view:", "admin"),
-             ("pages/users.py", "accounts", "用户管理", ":material/group:", "admin")],
-}
 
-try:
-    get_mirror()
-except (SourceUnreadable, SecretKeyInvalid) as exc:  # a broken configuration, a lost key: say what to fix
-    st.error(plain(exc))
-    st.stop()
+@cache
+def _engine(database: str):
+    from sync.store.db import make_engine
+    return make_engine(database)
 
-user = current_user()
-if user is None:
-    st.navigation([st.Page("pages/login.py", title="登录", icon=":material/login:", url_path="signin")],
-                  position="hidden").run()
-else:
-    sections = {section: [st.Page(path, title=title, icon=icon, url_path=url, default=url == "dashboard")
-                          for path, url, title, icon, role in pages if role in (None, user.role)]
-                for section, pages in PAGES.items()}
-    page = st.navigation({s: p for s, p in sections.items() if p})
-    with st.sidebar:
-        where = "全部街道" if user.scope is None else "、".join(user.scope)
-        st.caption(plain(f"{user.display_name or user.username}｜{ROLES[user.role]}｜{where}"))
-        st.button("退出登录", on_click=sign_out, icon=":material/logout:")
-    page.run()
+
+def engine():
+    from sync.config import load_config
+    return _engine(load_config().database_url)
+
+
+def _refused(request: Request) -> bool:
+    fetch_site = request.headers.get("sec-fetch-site", "same-origin")
+    return request.headers.get(COOKIE_HEADER) != "1" or fetch_site not in ("same-origin", "none")
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
+
+
+async def start(request: Request) -> Response:
+    if _refused(request):
+        return Response(status_code=403)
+    granted = redeem_ticket(engine(), (await request.body()).decode("ascii", "replace").strip())
+    if granted is None:
+        return Response(status_code=403)
+    token, max_age = granted
+    response = Response(status_code=204)
+    response.set_cookie(COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="lax",
+                        secure=_secure(request))
+    return response
+
+
+async def stop(request: Request) -> Response:
+    if _refused(request):
+        return Response(status_code=403)
+    token = request.cookies.get(COOKIE)
+    if token:
+        end_session(engine(), token=token)
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
+    return response
+
+
+app = st.App(str(UI), routes=[Route("/auth/session", start, methods=["POST"]),
+                              Route("/auth/signout", stop, methods=["POST"])])

@@ -10,7 +10,7 @@ import streamlit as st
 from pages.common import plain
 from sync.config import ConfigError, check_channel
 from sync.service import Mirror
-from sync.source_setup import split_list
+from sync.terms import split_list
 from sync.store.crypto import SecretKeyInvalid
 from sync.store.channels import (KIND_WORDS, Channel, list_channels, masked_mobiles, masked_webhook, reveal_stored,
                                  save_channel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import re
 import tempfile
 import time
@@ -16,7 +17,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from jobs.annotate import annotate_source
+from jobs.annotate import annotate, annotate_source
+from pages.url_state import url_multiselect, url_select
 from jobs.embedded import start_embedded_scheduler, stop_embedded_scheduler
 from schemas import DATASETS
 from sync.outputs.exports import rows_to_xlsx, safe_cell
@@ -26,12 +28,15 @@ from sync.queries.periods import Period, add_months, month_label
 from sync.queries.quality import run_history
 from sync.queries.scope import Streets
 from sync.registry import list_sources
+from sync.sources.grid import Workbook
 from sync.terms import RUN_STATUS_WORDS, TIMEZONE_NAME
 from sync.service import Mirror, open_mirror, sync_sources
 from sync.settings import data_dir, setting
 from sync.outputs.template import build_template
+from sync.store.sessions import COOKIE, COOKIE_HEADER, end_session, session_of, start_session
 from sync.store.users import ROLES, User, ensure_admin, get_user
 
+SIGNED_OUT = "signed-out"  # st.session_state["cookie"]: drop the browser's session cookie (a ticket is longer)
 CACHE_SECONDS = 30  # dashboards are at most this stale; a sync from the app clears them at once
 LIVE_EVERY = "60s"
 LABELS = {"district": "区县", "street": "街道", "community": "社区", "grid": "网格", "members": "报到人数",
@@ -93,8 +98,43 @@ def get_mirror() -> Mirror:
     return mirror
 
 
+def _session_minutes() -> float:
+    return float(setting("TAIZHANG_SESSION_MINUTES") or 480)
+
+
 def sign_in(user: User) -> None:
-    st.session_state["auth"] = {"username": user.username, "since": time.time()}
+    """Sign the user in for this tab, and (through the next run's browser_session) for reloads."""
+    session_id, ticket = start_session(get_mirror().engine, user.username, _session_minutes())
+    st.session_state["auth"] = {"username": user.username, "since": time.time(), "session": session_id}
+    st.session_state["cookie"] = ticket
+
+
+def browser_session() -> None:
+    """Hand the browser this sign-in's one-time ticket (app.py's /auth/session sets the HttpOnly
+    cookie), or tell it to drop the cookie after a sign-out. Runs once per change, invisibly."""
+    change = st.session_state.pop("cookie", None)
+    if change is None:
+        return
+    route, body = ("/auth/signout", "") if change == SIGNED_OUT else ("/auth/session", change)
+    st.html(f"<script>fetch({json.dumps(route)}, {{method: 'POST', credentials: 'same-origin', "
+            f"headers: {{'{COOKIE_HEADER}': '1'}}, body: {json.dumps(body)}}});</script>",
+            unsafe_allow_javascript=True, width="content")
+
+
+def _cookie() -> str | None:
+    """The session cookie the tab was opened with (None without one, and in headless tests)."""
+    token = st.context.cookies.get(COOKIE)
+    return token if isinstance(token, str) else None
+
+
+def _restore() -> dict | None:
+    """A sign-in from the session cookie this tab was opened with (a reload, a bookmark)."""
+    found = session_of(get_mirror().engine, _cookie())
+    if found is None:
+        return None
+    session_id, username, since = found
+    st.session_state["auth"] = {"username": username, "since": since.timestamp(), "session": session_id}
+    return st.session_state["auth"]
 
 
 def client_address() -> str:
@@ -113,7 +153,13 @@ def oidc_configured() -> bool:
 
 
 def sign_out(reason: str | None = None) -> None:
-    st.session_state.pop("auth", None)
+    auth = st.session_state.pop("auth", None)
+    engine = get_mirror().engine
+    if auth and auth.get("session") is not None:
+        end_session(engine, session_id=auth["session"])
+    if _cookie():
+        end_session(engine, token=_cookie())  # the tab still holds the cookie it was opened with
+    st.session_state["cookie"] = SIGNED_OUT
     if reason:
         st.session_state["auth_message"] = reason
     if oidc_configured() and getattr(st.user, "is_logged_in", False):
@@ -122,10 +168,10 @@ def sign_out(reason: str | None = None) -> None:
 
 def current_user() -> User | None:
     """The signed-in user, re-read every run so a disabled account or a new role applies at once."""
-    auth = st.session_state.get("auth")
+    auth = st.session_state.get("auth") or _restore()
     if not auth:
         return None
-    if time.time() - auth["since"] > float(setting("TAIZHANG_SESSION_MINUTES") or 480) * 60:
+    if time.time() - auth["since"] > _session_minutes() * 60:
         sign_out("登录已过期，请重新登录")
         return None
     user = get_user(get_mirror().engine, auth["username"])
@@ -156,12 +202,15 @@ def cached(query: Callable[..., Any], **params: Any) -> Any:
 
 
 def scope_filters(user: User, *, period: bool = True) -> tuple[Streets, Period | None]:
-    """District, street and period pickers limited to the user's streets; returns the effective scope."""
+    """District, street and period pickers limited to the user's streets; returns the effective scope.
+    The choices live in the URL (``?district=…&street=…&period=…``) and follow the user across pages."""
     places = cached(overview.places, streets=user.scope)
     columns = st.columns(3 if period else 2)
-    districts = columns[0].multiselect("区县", sorted(places["district"].unique()), placeholder="全部区县")
+    districts = url_multiselect(columns[0].multiselect, "区县", sorted(places["district"].unique()), "district",
+                                placeholder="全部区县")
     options = places[places["district"].isin(districts)] if districts else places
-    chosen = columns[1].multiselect("街道", options["street"].tolist(), placeholder="全部街道")
+    chosen = url_multiselect(columns[1].multiselect, "街道", options["street"].tolist(), "street",
+                             placeholder="全部街道")
     streets = tuple(chosen) if chosen else (tuple(options["street"]) if districts else user.scope)
     if user.scope is not None:
         streets = tuple(s for s in streets if s in user.scope)
@@ -177,7 +226,7 @@ def place_filters(user: User, *, period: bool = True) -> tuple[Streets, date | N
 def _period(column: Any, streets: Streets) -> Period:
     """Whole months (the dashboards count per month); 自定义 picks a range of months."""
     today = date.today()
-    choice = column.selectbox("时间段", periods.CHOICES)
+    choice = url_select(column.selectbox, "时间段", periods.CHOICES, "period")
     if choice != "自定义":
         return periods.period(choice, today)
     dated = cached(overview.monthly, streets=streets)["month"].dropna()
@@ -220,6 +269,12 @@ def _annotated(mirror: Mirror, source: str) -> bytes:
         return annotate_source(mirror, source, Path(folder) / f"{source}.xlsx").read_bytes()
 
 
+def annotated_bytes(workbook: Workbook, results: list) -> bytes:
+    """The annotated copy of a workbook just checked, made from the very bytes that were checked."""
+    with tempfile.TemporaryDirectory() as folder:
+        return annotate(workbook, results, Path(folder) / "annotated.xlsx").read_bytes()
+
+
 def annotated_download(mirror: Mirror, source: str) -> None:
     """The staff's own workbook with every problem cell coloured and commented (built when clicked)."""
     st.download_button(f"下载标注问题的工作簿（{plain(source)}）", lambda: _annotated(mirror, source),
@@ -245,15 +300,15 @@ def xlsx_bytes(title: str, frame: pd.DataFrame) -> bytes:
 
 def downloads(title: str, make: Callable[[], pd.DataFrame], key: str) -> None:
     """CSV and Excel buttons; the file is built when clicked, every text cell formula-safe."""
-    left, right = st.columns(2)
-    left.download_button("下载 CSV", lambda: csv_bytes(make()), f"{title}.csv", "text/csv", key=f"{key}-csv",
+    row = st.container(horizontal=True)
+    row.download_button("下载 CSV", lambda: csv_bytes(make()), f"{title}.csv", "text/csv", key=f"{key}-csv",
                          on_click="ignore")
-    right.download_button("下载 Excel", lambda: xlsx_bytes(title, make()), f"{title}.xlsx",
+    row.download_button("下载 Excel", lambda: xlsx_bytes(title, make()), f"{title}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
                           on_click="ignore")
 
 
-def run_sync(mirror: Mirror, names: list[str], *, force: bool = False, allow_mass_delete: bool = False) -> None:
+def run_sync(mirror: Mirror, names: list[str], *, force: bool = False, allow_mass_delete: bool = False) -> list:
     """Sync sources now, as the worker would (same function, same per-source lock), showing progress."""
     with st.status("正在同步…", expanded=True) as status:
         results = sync_sources(mirror, names, force=force, allow_mass_delete=allow_mass_delete, trigger="app",
@@ -264,3 +319,28 @@ def run_sync(mirror: Mirror, names: list[str], *, force: bool = False, allow_mas
         status.update(label=f"同步完成：{len(results) - len(bad)} 个成功" + (f"，{len(bad)} 个需要处理" if bad else ""),
                       state="error" if bad else "complete")
     st.cache_data.clear()  # dashboards show the new mirror at once
+    return results
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message that survives the rerun a change ends with (shown once, above the next page)."""
+    st.session_state.setdefault("flash", []).append((kind, message))
+
+
+def show_flash() -> None:
+    for kind, message in st.session_state.pop("flash", []):
+        getattr(st, kind)(message)
+
+
+def held_confirmation(mirror: Mirror, user: User, source: str, street: str, message: str) -> None:
+    """A held run's reason; for an admin, the confirmation that applies it (mass deletes allowed)."""
+    with st.container(border=True):
+        st.warning(f"**{plain(street)}·{plain(source)}** 的上次同步已暂停，镜像保持不变：{plain(message)}")
+        if not user.is_admin:
+            st.caption("请核对表格；如确属有意删除，请联系管理员确认并应用。")
+            return
+        sure = st.checkbox("我已核对表格，确认这些删除是有意的", key=f"sure-{source}")
+        if st.button("确认并应用", key=f"apply-{source}", disabled=not sure):
+            run_sync(mirror, [source], force=True, allow_mass_delete=True)
+            flash(f"已确认并应用“{source}”的同步")
+            st.rerun()  # redraw without the warning; the run is in the history

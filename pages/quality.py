@@ -6,6 +6,8 @@ import streamlit as st
 
 from pages.common import (annotated_download, cached, downloads, get_mirror, local_time,
                           require_user, sheet_link, template_download, zh)
+from pages.issue_view import LIMIT, show_issues
+from pages.url_state import url_select
 from schemas import DATASETS
 from sync.check.issues import SEVERITY_WORDS, check_label
 from sync.queries import quality
@@ -44,26 +46,31 @@ pick = st.columns(4)
 street = pick[0].selectbox("街道", ["全部", *dict.fromkeys(health["street"])])
 names = health[health["street"] == street]["name"] if street != "全部" else health["name"]
 filters = {"street": None if street == "全部" else street,
-           "source": pick[1].selectbox("数据源", ["全部", *names]),
+           "source": url_select(pick[1].selectbox, "数据源", ["全部", *names], "source"),
            "dataset": pick[2].selectbox("台账", ["全部", *DATASET_WORDS], format_func=lambda d: DATASET_WORDS.get(d, d)),
            "severity": pick[3].selectbox("级别", ["全部", *quality.SEVERITIES],
                                          format_func=lambda s: SEVERITY_WORDS.get(s, s))}
 filters = {k: (None if v == "全部" else v) for k, v in filters.items()}
+# one street's staff know their street (and, with one source, their source): no columns for them
+hidden = [c for c, few in (("街道", health["street"].nunique() <= 1), ("数据源", len(health) <= 1)) if few]
 
 
 def issue_table(limit: int | None):
     rows, total = quality.issue_list(engine, user.scope, limit=limit, **filters)
-    return rows.assign(dataset=rows["dataset"].map(DATASET_WORDS), severity=rows["severity"].map(SEVERITY_WORDS),
-                       **({"检查项": rows["检查项"].map(check_label)} if "检查项" in rows else {})), total
+    return rows.drop(columns=hidden).assign(dataset=rows["dataset"].map(DATASET_WORDS),
+                                            severity=rows["severity"].map(SEVERITY_WORDS),
+                                            检查项=rows["检查项"].map(check_label)), total
 
 
-issues, total = issue_table(500)
-st.caption(f"共 {total:,} 个问题" + (f"，显示前 {len(issues)} 个" if total > len(issues) else "") +
-           "。行号、单元格为表格中的位置，请在原表格中修改后重新同步。")
-st.dataframe(zh(issues), hide_index=True)
+issues, total = issue_table(LIMIT)
+st.caption(f"共 {total:,} 个问题。单元格是原表格中的位置：请在原表格中修改，再提交或重新同步。")
+scope = health if filters["street"] is None else health[health["street"] == filters["street"]]
+annotated = [filters["source"]] if filters["source"] else \
+    scope.loc[scope["errors"] + scope["warnings"] > 0, "name"].tolist()
+for source in annotated[:6]:  # always in reach, whatever the filters; more than six: pick a source above
+    annotated_download(get_mirror(), source)
+show_issues(zh(issues), total)
 downloads("问题清单", lambda: zh(issue_table(None)[0]), key="issues")
-if filters["source"]:
-    annotated_download(get_mirror(), filters["source"])
 twice, _ = quality.issue_list(engine, user.scope, check="registered_elsewhere")
 if not twice.empty:  # 双报到 is one home community: each side of a pair is listed at its own cell
     st.subheader("同一人在多处报到")

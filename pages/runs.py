@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import cached, get_mirror, local_time, plain, require_user, run_sync, zh
+from pages.common import cached, get_mirror, held_confirmation, local_time, require_user, run_sync, zh
 from sync.queries import quality
 from sync.registry import list_sources
 from sync.terms import RUN_STATUS_WORDS
@@ -21,17 +21,8 @@ if user.role != "supervisor" and mine:
         submitted = st.form_submit_button("立即同步", type="primary")
     if submitted:
         run_sync(mirror, list(names.values()) if choice == "全部数据源" else [names[choice]], force=force)
-held = quality.held_sources(mirror.engine, user.scope)
-for item in held.itertuples(index=False):
-    with st.container(border=True):
-        st.warning(f"**{plain(item.street)}·{plain(item.source)}** 的上次同步已暂停，镜像保持不变：{plain(item.message)}")
-        if user.is_admin:
-            sure = st.checkbox("我已核对表格，确认这些删除是有意的", key=f"sure-{item.source}")
-            if st.button("确认并应用", key=f"apply-{item.source}", disabled=not sure):
-                run_sync(mirror, [item.source], force=True, allow_mass_delete=True)
-                st.rerun()  # redraw without the warning; the run is in the history below
-        else:
-            st.caption("请核对表格；如确属有意删除，请联系管理员在此页确认并应用。")
+for item in quality.held_sources(mirror.engine, user.scope).itertuples(index=False):
+    held_confirmation(mirror, user, item.source, item.street, item.message)
 source = st.selectbox("查看", ["全部数据源", *(s.name for s in mine)])
 history = cached(quality.run_history, streets=user.scope, source=None if source == "全部数据源" else source)
 history = history.assign(status=history["status"].map(RUN_STATUS_WORDS), trigger=history["trigger"].map(TRIGGERS),

@@ -11,19 +11,24 @@ import streamlit as st
 from cron_descriptor import ExpressionDescriptor, Options
 
 from jobs.schedule import ScheduleInvalid, parse_schedule
-from sync.terms import TIMEZONE
 from pages.common import plain
+from pages.issue_view import results_frame, show_issues
 from schemas import DATASETS
-from sync.check.issues import SEVERITY_WORDS
 from sync.registry import Source
-from sync.source_setup import UPLOAD_SUFFIXES, Preview, save_upload, split_list
+from sync.source_setup import UPLOAD_SUFFIXES, Preview
+from sync.sources.grid import SourceUnreadable
 from sync.sources.kinds.file import file_kind_for
 from sync.sources.kinds.gsheet import GSHEET
+from sync.sources.kinds.upload import UPLOAD, version_file
+from sync.terms import TIMEZONE, split_list
 
 LOCATIONS = {GSHEET.name: GSHEET.label, "upload": "上传工作簿", "path": "服务器上的文件"}  # how the form asks
 NOTIFY = {"issues": "有问题时", "always": "每次同步后", "changes": "数据有变化时"}
 AUTO = "自动识别"
 WEEKDAYS = "一二三四五六日"
+# Markdown (help texts are Markdown): the expressions in code spans, so `*/30` keeps its asterisks
+CRON_HELP = ("五个字段依次是 分、时、日、月、周（0 或 7 是周日）。例如：`*/30 * * * *` 每30分钟；"
+             "`0 8 * * *` 每天8点；`0 8 * * 1-5` 工作日8点；`0 8,14 * * *` 每天8点和14点。")
 
 
 def next_runs(expr: str, count: int = 5) -> list[datetime]:
@@ -37,7 +42,7 @@ def next_runs(expr: str, count: int = 5) -> list[datetime]:
 
 def schedule_input(current: str | None) -> str | None:
     expr = st.text_input("定时同步（cron：分 时 日 月 周，北京时间；留空则只手动同步）", current or "",
-                         placeholder="例如 0 8 * * 1-5 表示工作日每天8点").strip()
+                         placeholder="例如 0 8 * * 1-5 表示工作日每天8点", help=CRON_HELP).strip()
     if not expr:
         return None
     try:
@@ -52,24 +57,33 @@ def schedule_input(current: str | None) -> str | None:
     return expr
 
 
-def location_input(name: str, source: Source | None) -> dict[str, Any]:
-    """Where the sheets are: a Google Sheet link, an uploaded workbook, or a path on the server."""
-    current = GSHEET.name if source and source.kind == GSHEET.name else "path" if source else "upload"
+def location_input(name: str, source: Source | None) -> tuple[dict[str, Any], tuple[str, bytes] | None]:
+    """Where the sheets are: a Google Sheet link, an uploaded workbook (kept as the source's versions),
+    or a path on the server. Returns the registry values and a newly uploaded (file name, bytes)."""
+    current = GSHEET.name if source and source.kind == GSHEET.name else "upload" if source is None or \
+        source.kind == UPLOAD.name else "path"
     where = st.radio("来源类型", list(LOCATIONS), list(LOCATIONS).index(current), format_func=LOCATIONS.get,
                      horizontal=True)
+    values = {"kind": GSHEET.name, "path": None, "spreadsheet": None, "credentials": None}
     if where == GSHEET.name:
-        return {"kind": GSHEET.name, "path": None,
-                "spreadsheet": st.text_input("Google 表格链接", source.spreadsheet if source else "") or None,
-                "credentials": st.text_input("服务账号密钥文件路径（留空用全局设置）",
-                                             source.credentials if source and source.credentials else "") or None}
-    if where == "upload":
-        upload = st.file_uploader("工作簿", type=UPLOAD_SUFFIXES)
-        path = str(save_upload(name, upload.name, upload.getvalue())) if upload else (source.path if source else None)
-        if path:
-            st.caption(f"保存位置：{plain(path)}")
-    else:
-        path = st.text_input("服务器上的文件路径", source.path if source else "") or None
-    return {"kind": file_kind_for(path or ""), "path": path, "spreadsheet": None, "credentials": None}
+        values["spreadsheet"] = st.text_input("Google 表格链接", source.spreadsheet if source else "") or None
+        values["credentials"] = st.text_input("服务账号密钥文件路径（留空用全局设置）",
+                                              source.credentials if source and source.credentials else "") or None
+        return values, None
+    if where == "path":
+        path = st.text_input("服务器上的文件路径", source.path if source and source.kind != UPLOAD.name else "") or None
+        return {**values, "kind": file_kind_for(path or ""), "path": path}, None
+    upload = st.file_uploader("工作簿（之后街道工作人员可在“提交台账”页提交新版本）", type=UPLOAD_SUFFIXES)
+    kept = source.path if source and source.kind == UPLOAD.name else None
+    if upload is None:
+        return {**values, "kind": UPLOAD.name, "path": kept}, None
+    data = upload.getvalue()
+    try:
+        path = version_file(name or "source", upload.name, data)
+    except SourceUnreadable as exc:
+        st.error(str(exc))
+        return {**values, "kind": UPLOAD.name, "path": kept}, None
+    return {**values, "kind": UPLOAD.name, "path": path}, (upload.name, data)
 
 
 def mapping_input(preview: Preview, current: dict[str, str] | None) -> dict[str, str] | None:
@@ -92,11 +106,7 @@ def show_preview(preview: Preview) -> None:
                              "错误": sum(i.severity == "error" for i in r.issues),
                              "警告": sum(i.severity == "warning" for i in r.issues)} for r in preview.results])
     st.dataframe(summary, hide_index=True)
-    issues = pd.DataFrame([{"工作表": r.sheet, "级别": SEVERITY_WORDS[i.severity], "行": i.row, "单元格": i.cell,
-                            "列": i.column, "当前值": i.value, "问题说明": i.message}
-                           for r in preview.results for i in r.issues])
-    if not issues.empty:
-        st.dataframe(issues.head(500), hide_index=True)
+    show_issues(results_frame(preview.results))
 
 
 def settings_input(source: Source | None) -> dict[str, Any]:

@@ -1,18 +1,26 @@
-"""数据源管理 (admin): add, edit or disable a source; map worksheets; preview validation before saving."""
+"""数据源管理 (admin): add, edit or disable a source; map worksheets; preview validation before saving;
+the versions of a source fed by hand-ins, one of which can be made current again."""
 
 import json
 
+import pandas as pd
 import streamlit as st
 
 from pages.channel_form import robots_input, robots_manager
-from pages.common import cached, get_mirror, local_time, plain, require_user, template_download, zh
+from pages.common import (cached, flash, get_mirror, local_time, plain, require_user, run_sync, template_download,
+                          zh)
 from jobs.schedule import report_schedule_problem
 from pages.source_form import location_input, mapping_input, schedule_input, settings_input, show_preview
-from sync.sources.grid import SourceUnreadable
+from schemas import DATASETS
 from sync.queries import quality
 from sync.registry import duplicate_sources, get_source, save_source
 from sync.store.channels import assign_street
-from sync.source_setup import SourceInvalid, check_values, preview, split_list
+from sync.source_setup import SourceInvalid, check_values, preview
+from sync.sources.grid import SourceUnreadable
+from sync.sources.kinds.upload import UPLOAD
+from sync.sources.readers import read_bytes
+from sync.submissions import SubmissionRefused, keep_versions, list_versions, make_current, record_version
+from sync.terms import RUN_STATUS_WORDS, split_list
 
 NEW = "（新建数据源）"
 
@@ -40,35 +48,77 @@ district = left.text_input("区县", source.district if source else "")
 street = right.text_input("街道", source.street if source else "")
 communities = split_list(st.text_area("社区（每行一个；填写后会核对“社区”列）",
                                       "\n".join(source.communities or []) if source else ""))
-values = {"district": district, "street": street, "communities": communities or None,
-          **location_input(name, source), "schedule": schedule_input(source.schedule if source else None),
-          **settings_input(source)}
+location, upload = location_input(name, source)
+values = {"district": district, "street": street, "communities": communities or None, **location,
+          "schedule": schedule_input(source.schedule if source else None), **settings_input(source)}
 robots = robots_input(mirror, street)
 key = json.dumps([name, values["kind"], values["path"], values["spreadsheet"], values["credentials"]])
 if st.button("测试连接并预览校验"):
     try:
-        st.session_state["source_preview"] = (key, preview(mirror.engine, name, values))
+        workbook = read_bytes(upload[1], upload[0]) if upload else None
+        st.session_state["source_preview"] = (key, preview(mirror.engine, name, values, workbook))
     except SourceUnreadable as exc:
-        st.error(f"无法读取：{plain(exc)}")
+        st.error(f"无法读取：{plain(str(exc))}")
 saved_preview = st.session_state.get("source_preview")
 current = saved_preview[1] if saved_preview and saved_preview[0] == key else None
 values["sheets"] = source.sheets if source else None
 if current is not None:
     st.success(f"已读取“{plain(current.workbook.name)}”：{len(current.workbook.grids)} 个工作表")
     values["sheets"] = mapping_input(current, values["sheets"])
-    show_preview(preview(mirror.engine, name, values, current.workbook))
+    checked = preview(mirror.engine, name, values, current.workbook)
+    show_preview(checked)
+    twice = quality.street_registers(mirror.engine, street.strip(), name) if street.strip() else {}
+    for dataset in sorted({r.dataset for r in checked.results if r.dataset and r.rows} & set(twice)):
+        st.warning(f"{plain(street.strip())}已有数据源“{'、'.join(twice[dataset])}”提供{DATASETS[dataset].title}："
+                   "两个数据源会把同一批人或心愿重复计数。确需如此再保存，否则请停用旧的数据源。")
 elif source is None:
     st.info("保存前请先点击“测试连接并预览校验”，确认表格能读取、工作表识别正确。")
-if st.button("保存", type="primary", disabled=source is None and current is None):
+buttons = st.columns(2)
+save = buttons[0].button("保存", type="primary", disabled=source is None and current is None)
+save_and_sync = buttons[1].button("保存并立即同步", disabled=source is None and current is None)
+if save or save_and_sync:
     try:
         save_source(mirror.engine, name, check_values(name, values))
     except SourceInvalid as exc:
-        st.error(plain(exc))
+        st.error(plain(str(exc)))
     else:
         if robots is not None:
             assign_street(mirror.engine, mirror.vault, street, robots)
-        st.cache_data.clear()
-        st.success(f"已保存数据源“{plain(name)}”。可在“同步记录”中立即同步。")
+        if upload:  # the uploaded workbook becomes the source's first (or next) version
+            record_version(mirror.engine, name, upload[0], upload[1], user.username)
+        st.cache_data.clear()  # the list above shows the saved source at once
+        message = f"已保存数据源“{plain(name)}”。"
+        if save_and_sync:
+            [result] = run_sync(mirror, [name], force=True)
+            flash(f"{message}同步{RUN_STATUS_WORDS[result.status]}：{plain(result.message)}",
+                  "success" if result.status in ("ok", "unchanged") else "warning")
+        else:
+            flash(message + "可在“同步记录”中立即同步，或点“保存并立即同步”。")
+        st.session_state.pop("source_preview", None)
+        st.rerun()
+if source is not None and source.kind == UPLOAD.name:
+    st.subheader("提交的版本")
+    versions = list_versions(mirror.engine, source.name)
+    st.caption(f"每个版本都按内容保存在数据目录中；保留最近 {keep_versions()} 个（TAIZHANG_KEEP_VERSIONS），当前版本始终保留。")
+    labels = {v.id: f"{local_time(pd.Series([v.uploaded_at])).iloc[0]}｜{v.filename}｜{v.uploaded_by or ''}"
+              for v in versions}
+    st.dataframe(pd.DataFrame([{"提交时间": v.uploaded_at, "文件名": v.filename, "提交人": v.uploaded_by or "",
+                                "结果": RUN_STATUS_WORDS.get(v.status or "", ""), "读取行数": v.rows_read, "错误": v.errors,
+                                "警告": v.warnings, "当前版本": "✓" if v.current else ""} for v in versions])
+                 .assign(提交时间=lambda f: local_time(f["提交时间"])), hide_index=True)
+    earlier = [v.id for v in versions if not v.current]
+    if earlier:
+        picked = st.selectbox("早先的版本", earlier, format_func=labels.get)
+        if st.button("设为当前版本并同步"):
+            try:
+                result = make_current(mirror, source.name, picked)
+            except SubmissionRefused as exc:
+                st.error(plain(str(exc)))
+            else:
+                st.cache_data.clear()
+                flash(f"已把“{plain(labels[picked])}”设为当前版本。同步{RUN_STATUS_WORDS[result.status]}：{plain(result.message)}",
+                      "success" if result.status in ("ok", "unchanged") else "warning")
+                st.rerun()
 robots_manager(mirror, sorted(set(health["street"])), {c["name"] for c in mirror.config.channels})
 st.divider()
 st.caption("新建台账时，可把空白模板发给街道：模板由校验规则生成，带下拉选项和填写说明。")

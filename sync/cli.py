@@ -167,3 +167,10 @@ def rotate_key_command(config_file: str | None, db_url: str | None) -> None:
     else:
         click.echo("请立即备份新的密钥文件，并重启应用和定时任务（它们仍持有旧密钥，在重启前不会同步）。")
 
+
+def _add_groups() -> None:
+    from sync.users_cli import users
+    main.add_command(users)
+
+
+_add_groups()

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from sync.sources.kinds.upload import UPLOAD
 from sync.store.models import now, sheets, sources
 
 EDITABLE = ("street", "district", "kind", "path", "spreadsheet", "credentials", "api_endpoint", "sheets",
@@ -85,6 +86,8 @@ def provision_sources(engine: Engine, declared: list[dict[str, Any]]) -> list[st
     notices = []
     for source in declared:
         old = existing.get(source["name"])
+        if old is not None and old.kind == source.get("kind") == UPLOAD.name:
+            source = {k: v for k, v in source.items() if k != "path"}  # the app keeps the current version
         if old is not None and old.retired_at is not None:
             source = {"enabled": True, **source}  # back in the file: back in service
             notices.append(f"数据源“{source['name']}”重新出现在配置文件中，已恢复启用")

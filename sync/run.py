@@ -158,6 +158,15 @@ def _guard(plans, allow_mass_delete: bool) -> None:
                        "确认无误请使用 --allow-mass-delete 或在应用中确认")
 
 
+def held_reason(plans, allow_mass_delete: bool = False) -> str | None:
+    """Why a sync with these plans would be held, or None (the app's preview of a hand-in)."""
+    try:
+        _guard(plans, allow_mass_delete)
+    except Held as exc:
+        return str(exc)
+    return None
+
+
 def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = False,
                 allow_mass_delete: bool = False, trigger: str = "cli", progress: Progress | None = None,
                 recheck: timedelta | None = None) -> RunResult:

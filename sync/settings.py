@@ -23,7 +23,8 @@ SETTINGS: dict[str, tuple[str | None, str]] = {
     "TAIZHANG_GOOGLE_REQUESTS_PER_MINUTE": ("60", "任务队列：每个谷歌服务账号每分钟最多发出的 Sheets 读请求数（写请求另计同样的数），所有工作进程共享"),
     "TAIZHANG_SMTP_PASSWORD": (None, "SMTP 密码"),
     "TAIZHANG_GOOGLE_CREDENTIALS": (None, "谷歌服务账号密钥 JSON（数据源未指定 credentials 时使用）"),
-    "TAIZHANG_SESSION_MINUTES": ("480", "登录会话的有效时长（分钟）"),
+    "TAIZHANG_SESSION_MINUTES": ("480", "登录会话的有效时长（分钟）；刷新或重新打开浏览器标签页仍保持登录，直到到期或退出"),
+    "TAIZHANG_KEEP_VERSIONS": ("20", "每个“提交的工作簿”数据源保留的版本数；更早的版本（当前版本除外）及其文件会被清理"),
     "TAIZHANG_TEST_DATABASE_URL": (None, "测试用 PostgreSQL URL；设置后镜像测试也在 PostgreSQL 上运行"),
 }
 SECRETS_FILE = Path(".streamlit/secrets.toml")

@@ -1,12 +1,10 @@
-"""Registering a source from the app: check the form's values, keep an uploaded workbook, read and
-preview it before anything is saved. No streamlit here: the page only collects and shows."""
+"""Registering a source from the app: check the form's values, read and preview the sheets before
+anything is saved (an uploaded workbook becomes the source's first version through sync.submissions).
+No streamlit here: the page only collects and shows."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -16,17 +14,14 @@ from sync.check.validate import SheetResult
 from sync.config import NOTIFY
 from sync.registry import Source
 from sync.run import read_source, source_context
-from sync.settings import data_dir
+from sync.terms import EMAIL
 from sync.sources.grid import SourceUnreadable, Workbook
 from sync.sources.kinds import kind_named
 from sync.sources.readers import WORKBOOK_SUFFIXES
 from sync.store.lengths import too_long
 from sync.store.models import sources
-from sync.store.private import write_private
 
 UPLOAD_SUFFIXES = sorted(s.lstrip(".") for s in WORKBOOK_SUFFIXES | {".csv"})
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SPLIT = re.compile(r"[\s,，、;；]+")
 
 
 class SourceInvalid(ValueError):
@@ -41,21 +36,6 @@ class Preview:
     @property
     def detected(self) -> dict[str, str | None]:
         return {r.sheet: r.dataset for r in self.results}
-
-
-def split_list(text: str | None) -> list[str]:
-    """Items typed one per line or separated by commas or 、."""
-    return [item for item in SPLIT.split(text or "") if item]
-
-
-def save_upload(name: str, filename: str, data: bytes) -> Path:
-    """Keep an uploaded workbook under data/uploads/ (named by source and content, never by the user)."""
-    suffix = Path(filename).suffix.lower()
-    if suffix.lstrip(".") not in UPLOAD_SUFFIXES:
-        raise SourceInvalid(f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 {'、'.join(UPLOAD_SUFFIXES)} 文件")
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    slug = re.sub(r"[^\w-]+", "_", name).strip("_") or "source"
-    return write_private(data_dir() / "uploads" / f"{slug}-{digest}{suffix}", data)
 
 
 def check_values(name: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ A leaf module (standard library only): any stage may import it.
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 TIMEZONE_NAME = "Asia/Shanghai"  # street offices, schedules and reports all keep Beijing time
@@ -22,3 +23,10 @@ RUN_STATUS_WORDS = {"ok": "成功", "unchanged": "未变化", "held": "已暂停
 
 # A workbook none of whose worksheets is a register (``validate`` on an unrelated file, a source mapped wrong).
 NO_REGISTER = "未找到任何台账工作表（名册、微心愿或志愿服务岗的表头）"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # report recipients, users' addresses (OIDC matches on them)
+SPLIT = re.compile(r"[\s,，、;；]+")  # between items a person types in one field
+
+
+def split_list(text: str | None) -> list[str]:
+    """Items typed one per line or separated by commas, 、 or semicolons."""
+    return [item for item in SPLIT.split(text or "") if item]

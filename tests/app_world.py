@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -42,7 +43,7 @@ class World:
     ids: dict[str, list[str]]  # street -> its members' full ID numbers
 
 
-def _street_sheets(street: str) -> tuple[dict[str, list], list[str]]:
+def street_sheets(street: str) -> tuple[dict[str, list], list[str]]:
     _district, _name, communities, names, prefix, seq = STREETS[street]
     ids = [person_id(seq + i) for i in range(len(names))]
     roster = [ROSTER] + [[ids[i], n, "男" if int(ids[i][16]) % 2 else "女", f"1381234{seq + i:04d}", "阳泉市城区人民政府",
@@ -61,15 +62,24 @@ def _street_sheets(street: str) -> tuple[dict[str, list], list[str]]:
     return {"报到名册": roster, "微心愿": wishes, "志愿服务岗": posts}, ids
 
 
-def build_world(root: Path) -> World:
-    """Write the workbooks and the TOML configuration (nothing synced yet)."""
+def build_world(root: Path, uploads: tuple[str, ...] = ()) -> World:
+    """Write the workbooks and the TOML configuration (nothing synced yet). The sources named in
+    ``uploads`` are fed by hand-ins (kind ``upload``): their workbook is the first version."""
+    from sync.sources.kinds.upload import version_file
+
     root.mkdir(parents=True, exist_ok=True)
     lines, ids = [], {}
     for street, (district, name, communities, *_rest) in STREETS.items():
-        sheets, ids[street] = _street_sheets(street)
+        sheets, ids[street] = street_sheets(street)
         path = write_xlsx(root / f"{name}.xlsx", sheets)
+        kind = "excel"
+        if name in uploads:
+            kind, data = "upload", path.read_bytes()
+            path = version_file(name, path.name, data)
+            (root / "data" / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / "data" / path).write_bytes(data)
         lines += ["[[sources]]", f'name = "{name}"', f'street = "{street}"', f'district = "{district}"',
-                  'kind = "excel"', f'path = "{path}"', f"communities = {communities!r}".replace("'", '"'), ""]
+                  f'kind = "{kind}"', f'path = "{path}"', f"communities = {communities!r}".replace("'", '"'), ""]
     config = root / "taizhang.toml"
     config.write_text("\n".join(lines), encoding="utf-8")
     return World(root, config, f"sqlite:///{root / 'mirror.db'}", ids)
@@ -103,19 +113,24 @@ def add_users(db_url: str) -> None:
     engine.dispose()
 
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parent.parent / "ui.py"  # the Streamlit script app.py serves
 PASSWORDS = {"admin": ADMIN_PASSWORD}
 
 
-def synced_world(root: Path) -> World:
+def synced_world(root: Path, uploads: tuple[str, ...] = ()) -> World:
     """A world whose sources are synced and whose users exist, as after the app's first start."""
     from sync.service import open_mirror, sync_sources
+    from sync.sources.kinds.upload import stored_path
     from sync.store.users import ensure_admin
+    from sync.submissions import record_version
 
-    world = build_world(root)
+    world = build_world(root, uploads)
     with pytest.MonkeyPatch.context() as patch:
         apply_env(patch, world)
         mirror = open_mirror()
+        for source in (s for s in mirror.config.sources if s["name"] in uploads):
+            record_version(mirror.engine, source["name"], f"{source['name']}.xlsx",
+                           stored_path(source["path"]).read_bytes(), "admin")
         sync_sources(mirror)
         ensure_admin(mirror.engine)
         mirror.engine.dispose()
@@ -158,3 +173,41 @@ def forget_app_state() -> None:
     st.cache_resource.clear()
     st.cache_data.clear()
     settings._secrets.cache_clear()
+
+
+class IssueTable(HTMLParser):
+    """The rows of the page's issue list (pages.issue_view), read back from its HTML as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "tr" and self.headers:
+            self.rows.append([])
+        if tag in ("th", "td"):
+            self._cell = []
+
+    def handle_data(self, data) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            (self.rows[-1] if tag == "td" else self.headers).append("".join(self._cell))
+            self._cell = None
+
+
+def issue_list(at: AppTest) -> list[dict[str, str]]:
+    """Every issue the page drew as text (the escaped HTML list), one dict per issue by column."""
+    found = []
+    for element in at.get("html"):
+        if 'class="tz-issues"' in element.value:
+            table = IssueTable()
+            table.feed(element.value)
+            found += [dict(zip(table.headers, row)) for row in table.rows]
+    return found
+
+

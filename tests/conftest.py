@@ -107,6 +107,16 @@ def own_world(tmp_path, monkeypatch):
     forget_app_state()
 
 
+@pytest.fixture
+def upload_world(tmp_path, monkeypatch):
+    """Like own_world, with 上站街道's source (shangzhan) fed by hand-ins on 提交台账."""
+    from tests.app_world import apply_env, forget_app_state, synced_world
+    world = synced_world(tmp_path / "city", uploads=("shangzhan",))
+    apply_env(monkeypatch, world)
+    yield world
+    forget_app_state()
+
+
 # --- Google Sheets: a running emulator (tests/sheets_emulator.py) and a service account it trusts ---
 
 @pytest.fixture(scope="session")

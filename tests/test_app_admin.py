@@ -6,6 +6,8 @@ from pathlib import Path
 
 from sync.store.db import make_engine
 from sync.registry import get_source
+from sync.sources.kinds.upload import stored_path
+from sync.submissions import list_versions
 from sync.store.users import authenticate, get_user
 from tests.app_world import PASSWORD, ROSTER, sign_in, write_xlsx
 
@@ -83,8 +85,13 @@ def test_admin_uploads_a_workbook(own_world):
     by_label(at.button, "测试连接并预览校验").click().run()
     by_label(at.button, "保存").click().run()
     assert not at.exception, at.exception
-    source = get_source(make_engine(own_world.db_url), "uploaded")
-    assert Path(source.path).parent == own_world.root / "data" / "uploads" and Path(source.path).read_bytes() == data
+    engine = make_engine(own_world.db_url)
+    source = get_source(engine, "uploaded")
+    stored = stored_path(source.path)  # the first version, under the data folder, named by its content
+    assert source.kind == "upload" and stored.is_relative_to(own_world.root / "data" / "uploads")
+    assert stored.read_bytes() == data and "新源" not in str(stored)
+    [version] = list_versions(engine, "uploaded")
+    assert (version.filename, version.uploaded_by, version.current) == ("新源.xlsx", "admin", True)
 
 
 def test_bad_schedule_is_explained(own_world):

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from pages.common import csv_bytes, xlsx_bytes
-from tests.app_world import rendered, sign_in
+from tests.app_world import issue_list, rendered, sign_in
 
 READER_PAGES = {"pages/overview.py": "总览", "pages/street.py": "街道", "pages/wishes.py": "微心愿",
-                "pages/posts.py": "志愿服务岗", "pages/quality.py": "数据质量", "pages/runs.py": "同步记录"}
+                "pages/posts.py": "志愿服务岗", "pages/handin.py": "提交台账", "pages/quality.py": "数据质量",
+                "pages/runs.py": "同步记录"}
 ADMIN_PAGES = {"pages/sources.py": "数据源管理", "pages/users.py": "用户管理"}
 ROLES = ("admin", "supervisor", "shangzhan", "xiazhan")
 OTHER_STREETS = {"shangzhan": ("下站街道", "新源街道"), "xiazhan": ("上站街道",)}
@@ -142,8 +143,9 @@ def test_street_page_search(app_env):
 
 def test_quality_page_lists_the_issue_for_its_street_only(app_env):
     at = open_page("shangzhan", "pages/quality.py")
-    issues = next(d.value for d in at.dataframe if "问题说明" in d.value)
-    assert list(issues["单元格"]) == ["A5"] and "校验位" in issues["问题说明"][0]
+    [issue] = issue_list(at)  # as text on the page (browser find reaches it), not in a canvas grid
+    assert (issue["单元格"], issue["列"]) == ("A5", "身份证号") and "校验位" in issue["问题说明"]
+    assert "街道" not in issue and "数据源" not in issue  # one street's staff: no street or source column
     assert {m.label: m.value for m in at.metric}["未解决的错误"] == "1"
     other = open_page("xiazhan", "pages/quality.py")
     assert {m.label: m.value for m in other.metric}["未解决的错误"] == "0"

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = ["总览", "街道", "微心愿", "志愿服务岗", "数据质量", "同步记录", "数据源管理", "用户管理"]
+PAGES = ["总览", "街道", "微心愿", "志愿服务岗", "提交台账", "数据质量", "同步记录", "数据源管理", "用户管理"]
 
 
 def free_port() -> int:

@@ -151,6 +151,8 @@ def get_source_like(path: Path):
     ({"kind": "gsheet"}, "缺少 spreadsheet"),
     ({"kind": "excel", "path": "a.xlsx"}, None),
     ({"kind": "gsheet", "spreadsheet": "1AbC"}, None),
+    ({"kind": "upload"}, "还没有工作簿"),
+    ({"kind": "upload", "path": "uploads/x/0123.xlsx"}, None),
 ])
 def test_each_kind_checks_its_own_settings(values, problem):
     found = kind_named(values["kind"]).check(values)
@@ -158,9 +160,9 @@ def test_each_kind_checks_its_own_settings(values, problem):
 
 
 def test_an_unknown_kind_is_one_chinese_line_naming_the_kinds():
-    with pytest.raises(SourceUnreadable, match="来源类型应为 excel、csv、gsheet 之一"):
+    with pytest.raises(SourceUnreadable, match="来源类型应为 excel、csv、gsheet、upload 之一"):
         kind_named("dropbox")
-    assert set(KINDS) == {"excel", "csv", "gsheet"}
+    assert set(KINDS) == {"excel", "csv", "gsheet", "upload"}
 
 
 def test_one_sheet_asked_for_is_checked_with_the_others_as_context(tmp_path):

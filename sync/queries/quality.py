@@ -48,7 +48,7 @@ def issue_list(engine: Engine, streets: Streets, *, street: str | None = None, s
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(joined).where(*conditions)).scalar_one()
         rows = frame(conn, stmt.limit(limit) if limit else stmt)
-    return rows, total
+    return rows.astype({"行": "Int64"}), total  # whole row numbers, blank for sheet-level issues (never 14.0)
 
 
 def stale_sheets(engine: Engine, streets: Streets, days: int, now: datetime) -> pd.DataFrame:
@@ -107,3 +107,18 @@ def held_sources(engine: Engine, streets: Streets) -> pd.DataFrame:
             .where(*visible_sources(streets), sync_runs.c.status == "held")
             .order_by(sync_runs.c.source))
     return frame(engine, stmt)
+
+
+def street_registers(engine: Engine, street: str, other_than: str | None = None) -> dict[str, list[str]]:
+    """Register (dataset) -> the street's other enabled sources that hold it (per their last sync):
+    a second source of one register counts the street's people or wishes twice."""
+    stmt = (select(sheets.c.dataset, sources.c.name).distinct()
+            .select_from(sheets.join(sources, sources.c.name == sheets.c.source))
+            .where(sources.c.street == street, sources.c.enabled.is_(True), sheets.c.dataset.is_not(None),
+                   sheets.c.rows > 0, *([sources.c.name != other_than] if other_than else []))
+            .order_by(sources.c.name))
+    found: dict[str, list[str]] = {}
+    with engine.connect() as conn:
+        for dataset, name in conn.execute(stmt):
+            found.setdefault(dataset, []).append(name)
+    return found

@@ -47,8 +47,8 @@ sources = Table(
     Column("name", String(100), nullable=False, unique=True),
     Column("street", String(100), nullable=False),
     Column("district", String(100), nullable=False, server_default=""),
-    Column("kind", String(20), nullable=False),  # excel | csv | gsheet
-    Column("path", Text),  # file sources
+    Column("kind", String(20), nullable=False),  # excel | csv | gsheet | upload
+    Column("path", Text),  # file sources; upload: the current version's file, relative to the data folder
     Column("spreadsheet", Text),  # gsheet: key or URL
     Column("credentials", Text),  # gsheet: key-file path (the key JSON itself stays in secrets)
     Column("api_endpoint", Text),
@@ -281,4 +281,32 @@ google_quota = Table(
     "google_quota", _metadata,  # Google request pacing shared by every worker (jobs.google_quota)
     Column("bucket", String(300), primary_key=True),  # service account | API | read or write
     _ts("next_at", nullable=False),  # the earliest moment the next request of this bucket may start
+)
+
+source_versions = Table(
+    "source_versions", _metadata,  # every workbook handed in to an upload source (the app's 提交台账)
+    Column("id", Integer, primary_key=True),
+    Column("source", String(100), nullable=False, index=True),
+    Column("file", Text, nullable=False),  # under the data folder, named by content: never the user's name
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("filename", Text, nullable=False),  # the user's file name, shown only
+    Column("uploaded_by", String(100)),
+    _ts("uploaded_at", nullable=False),
+    Column("run_id", Integer),  # the sync that read it when it was handed in or made current
+    Column("status", String(20)),  # that run's outcome: ok | unchanged | held | failed
+    Column("rows_read", Integer, nullable=False, server_default="0"),
+    Column("errors", Integer, nullable=False, server_default="0"),
+    Column("warnings", Integer, nullable=False, server_default="0"),
+    Column("message", Text),
+)
+
+user_sessions = Table(
+    "user_sessions", _metadata,  # browser sign-ins that survive a reload (an HttpOnly cookie holds the token)
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, index=True),
+    Column("ticket_hash", String(64), unique=True),  # one-time, exchanged by the browser for the cookie
+    Column("token_hash", String(64), unique=True),  # the cookie's token, stored only as its SHA-256
+    _ts("created_at", nullable=False),
+    _ts("expires_at", nullable=False),
 )

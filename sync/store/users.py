@@ -19,6 +19,8 @@ from sync.store.lengths import too_long
 from sync.store.models import now, users
 from sync.store.private import write_private
 from sync.store.throttle import LOCK, Attempt, LoginLocked, check_allowed, clear_user, locked_message, record_failure
+from sync.store.sessions import end_user_sessions
+from sync.terms import EMAIL
 
 ROLES = {"admin": "管理员", "supervisor": "督导（只读）", "staff": "街道工作人员"}
 MIN_PASSWORD = 8
@@ -56,7 +58,15 @@ def _user(row) -> User:
     return User(row.id, row.username, row.role, tuple(row.streets or ()), row.display_name, row.email, row.active)
 
 
-def _check(role: str, streets: list[str] | tuple[str, ...], password: str | None) -> None:
+def clean_email(email: str | None) -> str | None:
+    """An e-mail address as stored (OIDC sign-in matches on it), or None; UserError when malformed."""
+    email = (email or "").strip()
+    if email and not EMAIL.match(email):
+        raise UserError(f"邮箱格式不正确：{email}")
+    return email or None
+
+
+def check_account(role: str, streets: list[str] | tuple[str, ...], password: str | None) -> None:
     if role not in ROLES:
         raise UserError(f"角色应为 {'、'.join(ROLES)} 之一")
     if role == "staff" and not streets:
@@ -70,13 +80,13 @@ def create_user(engine: Engine, username: str, password: str, role: str, streets
     username = username.strip()
     if not username:
         raise UserError("用户名不能为空")
-    _check(role, streets, password)
+    check_account(role, streets, password)
     problem = too_long(users, {"username": username, "display_name": display_name})
     if problem:
         raise UserError(problem)
     values = {"username": username, "password_hash": _hasher.hash(password), "role": role,
               "streets": list(streets) if role == "staff" else [], "display_name": display_name or None,
-              "email": email or None, "active": True, "created_at": now()}
+              "email": clean_email(email), "active": True, "created_at": now()}
     try:
         with engine.begin() as conn:
             conn.execute(users.insert().values(**values))
@@ -135,14 +145,16 @@ def authenticate(engine: Engine, username: str, password: str, client: str = "lo
 
 
 def update_user(engine: Engine, username: str, *, role: str | None = None, streets: list[str] | None = None,
-                active: bool | None = None, password: str | None = None, display_name: str | None = None) -> User:
-    """Change a user; the last active admin can't be demoted or disabled."""
+                active: bool | None = None, password: str | None = None, display_name: str | None = None,
+                email: str | None = None) -> User:
+    """Change a user; the last active admin can't be demoted or disabled. A new password or a
+    disabled account ends the user's browser sessions."""
     current = get_user(engine, username)
     if current is None:
         raise UserError(f"没有用户“{username}”")
     role = role or current.role
     streets = current.streets if streets is None else tuple(streets)
-    _check(role, streets, password)
+    check_account(role, streets, password)
     problem = too_long(users, {"display_name": display_name})
     if problem:
         raise UserError(problem)
@@ -157,8 +169,12 @@ def update_user(engine: Engine, username: str, *, role: str | None = None, stree
         clear_user(engine, username)  # a reset by an admin also lifts a lock-out
     if display_name is not None:
         values["display_name"] = display_name or None
+    if email is not None:
+        values["email"] = clean_email(email)
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.id == current.id).values(**values))
+    if password or active is False:
+        end_user_sessions(engine, username)
     return get_user(engine, username)
 
 

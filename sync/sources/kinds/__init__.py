@@ -16,8 +16,9 @@ from sync.sources.grid import SourceUnreadable
 from sync.sources.kinds.base import Kind, Located
 from sync.sources.kinds.file import CSV, EXCEL
 from sync.sources.kinds.gsheet import GSHEET
+from sync.sources.kinds.upload import UPLOAD
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (EXCEL, CSV, GSHEET)}
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (EXCEL, CSV, GSHEET, UPLOAD)}
 
 __all__ = ["KINDS", "Kind", "Located", "kind_of", "kind_named"]
 

@@ -20,19 +20,23 @@ class FileKind:
     content_fingerprint = True  # the hash of the very bytes parsed
 
     def read(self, source: Located, known: str | None) -> Workbook | None:
-        """Read the file once into memory, hash those bytes, and parse the same bytes."""
         path = Path(source.path or "")
         if not path.is_file():
             raise SourceUnreadable(f"找不到文件：{path}（请检查数据源“{source.name}”的路径）")
-        data = load_bytes(path)
-        digest = fingerprint(data)
-        return None if digest == known else read_bytes(data, path.name, digest)
+        return read_path(path, known)
 
     def describe(self, source: Located) -> str:
         return f"{self.label}：{source.path}"
 
     def check(self, values: Mapping[str, Any]) -> str | None:
         return None if values.get("path") else "缺少文件路径（path）：请上传工作簿或填写服务器上的文件路径"
+
+
+def read_path(path: Path, known: str | None) -> Workbook | None:
+    """Read the file once into memory, hash those bytes, and parse the same bytes (None: unchanged)."""
+    data = load_bytes(path)
+    digest = fingerprint(data)
+    return None if digest == known else read_bytes(data, path.name, digest)
 
 
 EXCEL = FileKind("excel", "Excel/WPS 工作簿")

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 from jobs.mail import OutboxTransport
 from jobs.schedule import REPORT_ID
 from jobs.worker import build_scheduler, stop_scheduler
-from sync.source_setup import SourceInvalid, check_values, save_upload
+from sync.source_setup import SourceInvalid, check_values
+from sync.sources.kinds.upload import store_version, version_file
 from sync.sources.limits import MAX_TITLE
 from sync.store.db import make_engine
 from sync.store.models import DATA_TABLES, issues, sheets, sources, sync_runs, users
@@ -139,7 +140,7 @@ def test_database_uploads_and_outbox_are_readable_only_by_their_owner(tmp_path):
         assert {p.name: mode(p) for p in created} == {p.name: 0o700 if p.is_dir() else 0o600 for p in created}
     engine.dispose()
     assert {p.name for p in created} >= {"new", "taizhang.db", "taizhang.db-wal", "taizhang.db-shm"}
-    upload = save_upload("shangzhan", "名册.xlsx", b"PK\x03\x04")
+    upload = store_version(version_file("shangzhan", "名册.xlsx", b"PK\x03\x04"), b"PK\x03\x04")
     assert (mode(upload), mode(upload.parent)) == (0o600, 0o700)
     OutboxTransport().send(b"Subject: x\r\n\r\nbody", "digest")
     [message] = (data_dir() / "outbox").iterdir()

@@ -36,7 +36,7 @@ listing = health[["district", "street", "name", "kind", "enabled", "schedule", "
 st.dataframe(zh(listing.assign(last_ok_at=local_time(listing["last_ok_at"]), retired_at=local_time(listing["retired_at"]))),
              hide_index=True)
 for source_name, warnings in duplicate_sources(mirror.engine).items():
-    st.warning(f"数据源“{source_name}”：" + "；".join(warnings))
+    st.warning(plain(f"数据源“{source_name}”：" + "；".join(warnings)))
 choice = st.selectbox("编辑数据源", [NEW, *health["name"]])
 source = None if choice == NEW else get_source(mirror.engine, choice)
 if source is not None and any(s["name"] == source.name for s in mirror.config.sources):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -56,17 +55,19 @@ class Result:
 
 
 def tiny_books(folder: Path, count: int) -> list[Path]:
-    """``count`` copies of one small register (10 members, 5 wishes): every source a real sync."""
+    """``count`` small registers (10 members, 5 wishes), each with people of its own: every source a real sync."""
     from tests.registers import roster_row, wish_row, write_register
+    from tests.validation_cases import person_id
 
     folder.mkdir(parents=True, exist_ok=True)
-    first = write_register(folder / "s0000.xlsx", [roster_row(i) for i in range(1, 11)],
-                           [wish_row(i) for i in range(1, 6)])
-    books = [first]
-    for n in range(1, count):
+    books = []
+    for n in range(count):
         books.append(folder / f"s{n:04d}.xlsx")
         if not books[-1].exists():
-            shutil.copyfile(first, books[-1])
+            people = [10 * n + i for i in range(10)]  # person_id is unique per birthday for 500 people
+            write_register(books[-1], [roster_row(p, 身份证号=person_id(p % 500, born=f"{1950 + p // 500}0307", male=p % 2 == 1),
+                                                  姓名=f"党员{p:05d}") for p in people],
+                           [wish_row(i) for i in range(1, 6)])
     return books
 
 

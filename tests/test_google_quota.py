@@ -90,6 +90,6 @@ def test_two_workers_share_one_service_accounts_quota(tmp_path, pg_url, sheets_e
     assert bucket == [f"{SERVICE_ACCOUNT_EMAIL}|sheets|read"]
     assert ran_in == {proc.pid for proc in workers}  # both workers synced, under one quota
     arrivals = sorted(r.at for r in sheets_emulator.requests if r.kind in ("sheets.get", "values.batchGet"))
-    assert len(arrivals) == 2 * sources
-    # 12 requests one slot (1 s) apart span at least 11 s; unpaced, 4 syncs at once took 4 s here
+    assert len(arrivals) >= 2 * sources  # at least the metadata and the values of each spreadsheet
+    # n requests one slot (1 s) apart span at least n - 1 seconds; unpaced, 4 syncs at once took 4 s for 12
     assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * 60 / per_minute * 0.8

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from jobs.queue import QUEUES
-from sync.cli import fail
+from sync.cli_fail import fail
 
 def _known_errors() -> tuple[type[Exception], ...]:
     """Errors whose Chinese message is the whole story: shown as one line, no traceback."""

@@ -14,10 +14,10 @@ import signal
 import threading
 from collections.abc import Sequence
 
+from jobs import tasks
 from jobs.leader import new_holder
 from jobs.queue import MAINTENANCE, stall_seconds
 from jobs.queue_tasks import worker_app
-from jobs.worker import SHUTDOWN_WAIT_SECONDS
 from sync.service import Mirror
 
 log = logging.getLogger("taizhang.jobs")
@@ -40,7 +40,7 @@ class QueueWorker:
                 "name": self.name, "install_signal_handlers": False, "delete_jobs": "successful",
                 "additional_context": {"mirror": self.mirror},
                 "update_heartbeat_interval": stall / 4, "stalled_worker_timeout": stall,
-                "shutdown_graceful_timeout": SHUTDOWN_WAIT_SECONDS}
+                "shutdown_graceful_timeout": tasks.SHUTDOWN_WAIT_SECONDS}
 
     async def _main(self, handle_signals: bool) -> None:
         # a sync holds two connections (its transaction and its source lock) on the mirror's
@@ -91,6 +91,6 @@ class QueueThread(threading.Thread):
         except Exception:  # the app keeps serving pages; the log says why no job runs here
             log.exception("应用进程内的任务队列工作线程已停止")
 
-    def stop(self, timeout: float = SHUTDOWN_WAIT_SECONDS) -> None:
+    def stop(self, timeout: float = tasks.SHUTDOWN_WAIT_SECONDS) -> None:
         self.worker.stop()
         self.join(timeout)

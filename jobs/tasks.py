@@ -21,6 +21,7 @@ from sync.registry import list_sources
 from sync.service import Mirror, UnknownSource, open_mirror, sync_sources
 
 log = logging.getLogger("taizhang.jobs")
+SHUTDOWN_WAIT_SECONDS = 600  # a sync or a mail run in flight is allowed this long to finish
 
 
 

@@ -21,7 +21,6 @@ from sync.terms import TIMEZONE
 log = logging.getLogger("taizhang.jobs")
 SchedulerT = TypeVar("SchedulerT", bound=BaseScheduler)
 SYNC_THREADS = 4  # a few sources at once; more only queue on the database and two cores
-SHUTDOWN_WAIT_SECONDS = 600  # a sync or a mail run in flight is allowed this long to finish
 
 
 def build_scheduler(cls: type[SchedulerT], config_file: str | None = None,
@@ -41,7 +40,7 @@ def stop_scheduler(scheduler: BaseScheduler) -> None:
     """Stop taking jobs, let running ones finish, give the lease up."""
     if scheduler.state != STATE_STOPPED:
         scheduler.shutdown(wait=False)  # wait=True could deadlock with a job that edits the timetable
-    if not tasks.wait_idle(SHUTDOWN_WAIT_SECONDS):
+    if not tasks.wait_idle(tasks.SHUTDOWN_WAIT_SECONDS):
         log.warning("仍有任务未完成，已停止等待")
     for holder, entry in list(tasks.SCHEDULERS.items()):
         if entry.scheduler is scheduler:

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from sync.cli_fail import fail
 from sync.sources.grid import SourceUnreadable
 from sync.terms import RUN_STATUS_WORDS
 
@@ -35,10 +36,6 @@ class DatasetChoice(click.Choice):
 DATASET_CHOICE = DatasetChoice()
 
 
-def fail(message: str, code: int = 2) -> None:
-    """One clear line on stderr, no traceback."""
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(code)
 
 
 def run_cli(group: click.Group, prog_name: str) -> None:

@@ -15,7 +15,7 @@ DB = click.option("--db", "db_url", help="数据库 URL；默认与 sync run 相
 
 
 def _engine(config_file: str | None, db_url: str | None):
-    from sync.cli import fail
+    from sync.cli_fail import fail
     from sync.config import load_config
     from sync.sources.grid import SourceUnreadable
     from sync.store.db import make_engine, upgrade
@@ -31,7 +31,7 @@ def _engine(config_file: str | None, db_url: str | None):
 
 
 def _password(from_stdin: bool) -> str:
-    from sync.cli import fail
+    from sync.cli_fail import fail
 
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -111,7 +111,7 @@ def disable(name: str, config_file: str | None, db_url: str | None) -> None:
 def import_(file: str, config_file: str | None, db_url: str | None) -> None:
     from pathlib import Path
 
-    from sync.cli import fail
+    from sync.cli_fail import fail
     from sync.user_import import import_users, read_user_csv
 
     path = Path(file)

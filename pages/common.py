@@ -342,5 +342,5 @@ def held_confirmation(mirror: Mirror, user: User, source: str, street: str, mess
         sure = st.checkbox("我已核对表格，确认这些删除是有意的", key=f"sure-{source}")
         if st.button("确认并应用", key=f"apply-{source}", disabled=not sure):
             run_sync(mirror, [source], force=True, allow_mass_delete=True)
-            flash(f"已确认并应用“{source}”的同步")
+            flash(f"已确认并应用“{plain(source)}”的同步")
             st.rerun()  # redraw without the warning; the run is in the history

@@ -32,7 +32,7 @@ name = url_select(st.selectbox, "数据源", list(mine), "source",
 source = mine[name]
 may_submit = source.kind == UPLOAD.name and user.role != "supervisor"
 if source.kind != UPLOAD.name:
-    st.caption(f"此数据源读取{kind_of(source).describe(source)}。在这里检查修改后的副本不会替换它；"
+    st.caption(f"此数据源读取{plain(kind_of(source).describe(source))}。在这里检查修改后的副本不会替换它；"
                "检查无误后，请把文件放回原处（或改到 Google 表格中）。")
 elif not may_submit:
     st.caption("督导可以检查工作簿，提交由街道工作人员或管理员进行。")

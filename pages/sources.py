@@ -89,7 +89,8 @@ if save or save_and_sync:
         st.cache_data.clear()  # the list above shows the saved source at once
         message = f"已保存数据源“{plain(name)}”。"
         if save_and_sync:
-            [result] = run_sync(mirror, [name], force=True)
+            # a roster change re-checks the sources sharing its people: report this source's own run
+            result = next(r for r in run_sync(mirror, [name], force=True) if r.source == name)
             flash(f"{message}同步{RUN_STATUS_WORDS[result.status]}：{plain(result.message)}",
                   "success" if result.status in ("ok", "unchanged") else "warning")
         else:

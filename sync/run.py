@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -56,6 +56,15 @@ class RunResult:
     run_id: int | None = None
     seconds: float = 0.0
     recheck: list[str] = field(default_factory=list)  # other sources whose next sync must check them again
+
+
+@dataclass
+class Kept:
+    """A source's results up to the mirror's rule, from earlier in this run: a re-check of the
+    same content (``sync.same_person``) applies only that rule again, without reading or validating."""
+
+    workbook: Workbook  # its fingerprint and name; grids and bytes dropped
+    results: list[SheetResult]  # with a roster of its own: the mirror's roster names never entered them
 
 
 class Held(Exception):
@@ -169,10 +178,11 @@ def held_reason(plans, allow_mass_delete: bool = False) -> str | None:
 
 def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = False,
                 allow_mass_delete: bool = False, trigger: str = "cli", progress: Progress | None = None,
-                recheck: timedelta | None = None) -> RunResult:
+                recheck: timedelta | None = None, kept: dict[str, Kept] | None = None) -> RunResult:
     """Sync one source under its lock; never raises for a bad source, always records the run.
 
     ``recheck``: how long a change-time fingerprint (Google) is trusted before a forced read.
+    ``kept``: results by source kept through a run of several sources (read and added to).
     """
     say = progress or (lambda _msg: None)
     started = time.monotonic()
@@ -182,7 +192,7 @@ def sync_source(engine: Engine, source: Source, vault: Vault, *, force: bool = F
         run_id = _start_run(engine, source, trigger)
         result = RunResult(source.name, "failed", run_id=run_id)
         try:
-            current = _sync_locked(engine, source, vault, result, force, allow_mass_delete, say, recheck)
+            current = _sync_locked(engine, source, vault, result, force, allow_mass_delete, say, recheck, kept)
             if current is not None and source.writeback and kind_of(source).writes_back:
                 say(f"{source.name}：回写校验结果")
                 _write_back(engine, source, current, result)
@@ -218,12 +228,17 @@ def _write_back(engine: Engine, source: Source, current: list[Issue], result: Ru
 
 
 def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult, force: bool,
-                 allow_mass_delete: bool, say: Progress, recheck: timedelta | None) -> list[Issue] | None:
+                 allow_mass_delete: bool, say: Progress, recheck: timedelta | None,
+                 kept: dict[str, Kept] | None) -> list[Issue] | None:
     """The sync proper; returns the source's current issues, or None when it was unchanged."""
     say(f"{source.name}：检查是否有变化")
+    earlier = None if kept is None or force or allow_mass_delete else kept.get(source.name)
     # a confirmed mass delete reads again: the content it confirms was held, and held content is "known"
     known = None if force or allow_mass_delete else known_content(source, recheck)
-    workbook = read_source(source, known)
+    workbook = read_source(source, earlier.workbook.fingerprint if earlier else known)
+    local = None
+    if workbook is None and earlier is not None:  # the content checked earlier in this run
+        workbook, local = earlier.workbook, earlier.results
     if workbook is None:
         held = standing_hold(engine, source)  # unchanged since a held run: still held, issues still open
         result.status, result.message = ("held", STILL_HELD + held) if held is not None else ("unchanged", "表格未变化")
@@ -232,10 +247,15 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
             _finish(conn, result.run_id, result)
         return None
     from schemas import ERROR, WARNING
-    from sync.check.source import check_source
+    from sync.check.source import against_mirror, check_sheets
     from sync.store.mirror import collect
-    say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
-    results = check_source(workbook, source_context(engine, source, vault))
+    context = source_context(engine, source, vault)
+    if local is None:
+        say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
+        local = check_sheets(workbook, context)
+        if kept is not None and any(r.dataset == "roster" and r.frame is not None for r in local):
+            kept[source.name] = Kept(replace(workbook, grids=[], data=None), local)
+    results = against_mirror(local, context)  # check_source, the sheets' part done once per content
     if not any(r.dataset for r in results):
         raise SourceUnreadable(f"{NO_REGISTER}：请检查表头或工作表映射")
     incoming = collect(results, vault)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from sync.check.source import Elsewhere, FindElsewhere
 from sync.store.crypto import Vault
@@ -37,7 +37,10 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 
 
 def _live_elsewhere(own: Iterable[str]):
-    return [roster.c.deleted_at.is_(None), roster.c.source.not_in(list(own)), sources.c.retired_at.is_(None)]
+    # coalesce(): SQLite, without statistics, would walk the live-rows index (deleted_at first) for
+    # every chunk instead of looking the hashes up (20 ms against 0.3 ms per 500 hashes at 36,000 rows)
+    return [func.coalesce(roster.c.deleted_at, None).is_(None), roster.c.source.not_in(list(own)),
+            sources.c.retired_at.is_(None)]
 
 
 def registered_elsewhere(engine: Engine, vault: Vault, source: str) -> FindElsewhere:

@@ -63,8 +63,12 @@ def sync_sources(mirror: Mirror, names: list[str] | None = None, *, force: bool 
         if progress:
             progress(notice)
 
+    # a source re-checked below is checked against the mirror again, not read and validated again
+    kept = {} if len(found) > 1 else None
+
     def one(source, **kw):
-        return sync_source(mirror.engine, source, mirror.vault, progress=progress, recheck=mirror.config.recheck, **kw)
+        return sync_source(mirror.engine, source, mirror.vault, progress=progress, recheck=mirror.config.recheck,
+                           kept=kept, **kw)
     results = [one(s, force=force, allow_mass_delete=allow_mass_delete, trigger=trigger) for s in found]
     again = sorted({name for r in results for name in r.recheck})
     if again:

@@ -186,3 +186,26 @@ def test_a_repeated_key_keeps_the_first_row_in_the_mirror_and_the_later_one_out(
         mirror.engine.dispose()
     assert (run.status, run.inserted, run.errors) == ("ok", 5, 1)
     assert ("党员003", "德胜街社区") in rows and all(name != "党员三" for name, _ in rows)
+
+
+@pytest.mark.parametrize("finders", [
+    ("someone", "nobody"),  # the other side removed the person: the warning and the flag go
+    ("nobody", "someone"),  # the other side added them: the warning comes
+    ("someone", "someone"),  # asked twice: said once
+])
+def test_checking_kept_results_against_the_mirror_again_equals_a_fresh_check(tmp_path, finders):
+    """Issue 17: ``against_mirror`` is repeatable on ``check_sheets``' results (a same-run re-check)."""
+    from sync.check.source import Elsewhere, against_mirror, check_sheets
+    path = write_register(tmp_path / "roster.xlsx", [roster_row(n) for n in (1, 2, 3)])
+    number = roster_row(2)[1]
+    found = {"someone": lambda ids: {number: [Elsewhere("xiazhan", "下站街道", "滨河西社区")]} if number in ids else {},
+             "nobody": lambda ids: {}}
+    workbook = read_file(path)
+    kept = check_sheets(workbook, SourceContext(street="上站街道"))
+    for name in finders:
+        context = SourceContext(street="上站街道", registered_elsewhere=found[name])
+        again = against_mirror(kept, context)
+    fresh = check_source(workbook, context)
+    assert [r.issues for r in again] == [r.issues for r in fresh]
+    assert [r.frame["warned"].tolist() for r in again] == [r.frame["warned"].tolist() for r in fresh]
+    assert sum(i.check == "registered_elsewhere" for r in again for i in r.issues) == (finders[-1] == "someone")

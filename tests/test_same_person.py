@@ -107,3 +107,30 @@ def test_a_retired_sources_people_count_no_more(city, db_url, tmp_path):
     runs = city.sync()  # xiazhan retired: shangzhan is checked again although its sheet did not change
     assert runs == [("shangzhan", "ok", 0, 1)]
     assert city.warnings() == []
+
+
+def test_a_recheck_in_the_same_run_validates_no_workbook_twice(city):
+    """Issue 17: the re-check applies the mirror's rule again to results kept from earlier in the run."""
+    city.write("shangzhan", [1, 2, SHARED])
+    city.write("xiazhan", [11, 12, 13, SHARED])
+    said: list[str] = []
+    runs = city.sync(progress=said.append)
+    assert runs == [("shangzhan", "ok", 3, 0), ("xiazhan", "ok", 4, 0), ("shangzhan", "ok", 0, 1)]
+    assert [m.split("：")[0] for m in said if "校验" in m] == ["shangzhan", "xiazhan"]
+    assert [source for source, *_ in city.warnings()] == ["shangzhan", "xiazhan"]
+    flagged = city.run(select(roster.c.source, roster.c.warned).order_by(roster.c.source, roster.c.id))
+    assert flagged.count(("shangzhan", True)) == 1 and flagged.count(("xiazhan", True)) == 1
+
+
+def test_a_workbook_edited_during_the_run_is_read_again_for_its_recheck(city):
+    """Kept results stand for the bytes they came from only: an edit before the re-check is read."""
+    city.write("shangzhan", [1, 2, SHARED])
+    city.write("xiazhan", [11, 12, 13, SHARED])
+
+    def edit_while_xiazhan_writes(message: str) -> None:
+        if message == "xiazhan：写入数据库":
+            city.write("shangzhan", [1, 2, 3, SHARED])
+
+    runs = city.sync(progress=edit_while_xiazhan_writes)
+    assert runs == [("shangzhan", "ok", 3, 0), ("xiazhan", "ok", 4, 0), ("shangzhan", "ok", 1, 1)]
+    assert [source for source, *_ in city.warnings()] == ["shangzhan", "xiazhan"]

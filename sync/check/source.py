@@ -33,6 +33,7 @@ class Elsewhere:
 
 
 # ID numbers -> where else each is registered (only those found); built from the mirror by the lookup hash
+ELSEWHERE = "registered_elsewhere"  # the check id of the one rule that asks the mirror
 FindElsewhere = Callable[[Sequence[str]], Mapping[str, Sequence[Elsewhere]]]
 
 
@@ -52,9 +53,29 @@ class SourceContext:
 def check_source(workbook: Workbook, context: SourceContext | None = None) -> list[SheetResult]:
     """Every worksheet's result, with every cross-sheet and cross-dataset rule applied."""
     ctx = context or SourceContext()
+    return against_mirror(check_sheets(workbook, ctx), ctx)
+
+
+def check_sheets(workbook: Workbook, ctx: SourceContext) -> list[SheetResult]:
+    """``check_source`` up to the rule that asks the mirror's other rosters: what the workbook,
+    its mapping and the street's roster names decide (a sync keeps it for a re-check in the same run)."""
     results = validate_sheets(workbook, dataset=ctx.dataset, sheet=ctx.sheet, sheets=ctx.sheets,
                                 communities=ctx.communities, roster_names=ctx.roster_names)
     repeated_keys_across_sheets(results)
+    return results
+
+
+def against_mirror(results: list[SheetResult], ctx: SourceContext) -> list[SheetResult]:
+    """``check_sheets``' results with the other sources' rosters as the mirror holds them now.
+
+    Repeatable on the same results: what an earlier call added is taken away first, so a source
+    re-checked in the same run (``sync.same_person``) is not read and validated twice.
+    """
+    for result in results:
+        if result.mirror_warned:
+            result.issues = [i for i in result.issues if i.check != ELSEWHERE]
+            result.frame.iloc[result.mirror_warned, result.frame.columns.get_loc("warned")] = False
+            result.mirror_warned = []
     if ctx.registered_elsewhere is not None:
         registered_in_other_sources(results, ctx.registered_elsewhere, ctx.street)
     return [r for r in results if ctx.sheet is None or r.sheet == ctx.sheet]
@@ -119,7 +140,9 @@ def registered_in_other_sources(results: list[SheetResult], find: FindElsewhere,
                 (f"{p.street}{p.community or ''}" if p.street != street else f"本街道{p.community or ''}")
                 + f"（数据源“{p.source}”）" for p in places))
             extra.append(Issue(WARNING, result.sheet, int(row), f"{letter}{row}", header, "id_number",
-                               mask(number, "id"), "registered_elsewhere",
+                               mask(number, "id"), ELSEWHERE,
                                f"同一人也在{where}报到：在职党员只在一个居住社区报到，请核实后只保留一处"))
-            frame.iat[pos, warned_at] = True
+            if not frame.iat[pos, warned_at]:
+                result.mirror_warned.append(pos)
+                frame.iat[pos, warned_at] = True
         result.issues = sorted(result.issues + extra, key=lambda i: (i.row is not None, i.row or 0))

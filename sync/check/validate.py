@@ -36,6 +36,7 @@ class SheetResult:
     issues: list[Issue] = field(default_factory=list)
     frame: pd.DataFrame | None = None  # canonical columns + sheet_row, valid, warnings
     headers: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (column letter, header)
+    mirror_warned: list[int] = field(default_factory=list)  # frame rows only the mirror's rule warned (a re-check resets them)
 
     def as_json(self) -> dict[str, Any]:
         return {"sheet": self.sheet, "dataset": self.dataset, "header_row": self.header_row,

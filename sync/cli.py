@@ -98,7 +98,7 @@ def run(config_file: str | None, db_url: str | None, names: tuple[str, ...], for
     try:
         mirror = open_mirror(config_file, db_url)
         results = sync_sources(mirror, list(names) or None, force=force, allow_mass_delete=allow_mass_delete,
-                               progress=lambda msg: click.echo(msg, err=True))
+                               progress=lambda msg: click.echo(msg, err=True), ahead=True)
     except (SourceUnreadable, UnknownSource, SecretKeyInvalid) as exc:
         fail(str(exc))
     except Exception as exc:  # the database can't be reached or upgraded: one line, no traceback

@@ -60,11 +60,25 @@ class RunResult:
 
 @dataclass
 class Kept:
-    """A source's results up to the mirror's rule, from earlier in this run: a re-check of the
-    same content (``sync.same_person``) applies only that rule again, without reading or validating."""
+    """A source's results up to the mirror's rule (``check_sheets``), from earlier in this run or
+    checked ahead by ``sync.ahead``: its sync, or a re-check of the same content (``sync.same_person``),
+    applies only that rule again, without reading or validating. They stand for the very bytes they
+    came from (the sync hashes the file again) and for the street's roster names they were checked with."""
 
     workbook: Workbook  # its fingerprint and name; grids and bytes dropped
-    results: list[SheetResult]  # with a roster of its own: the mirror's roster names never entered them
+    results: list[SheetResult]
+    own_roster: bool  # claimers and holders were checked against the workbook's own roster
+    roster_names: frozenset[str] | None  # else against these names of the street's roster in the mirror
+    sheets: int  # the workbook's worksheets
+    said: bool = True  # the "checking" progress line was said (False: checked ahead, out of sight)
+
+    @classmethod
+    def of(cls, workbook: Workbook, results: list[SheetResult], context: SourceContext, said: bool = True) -> Kept:
+        own = any(r.dataset == "roster" and r.frame is not None for r in results)
+        return cls(replace(workbook, grids=[], data=None), results, own, context.roster_names, len(workbook.grids), said)
+
+    def stands_for(self, context: SourceContext) -> bool:
+        return self.own_roster or self.roster_names == context.roster_names
 
 
 class Held(Exception):
@@ -232,13 +246,20 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
                  kept: dict[str, Kept] | None) -> list[Issue] | None:
     """The sync proper; returns the source's current issues, or None when it was unchanged."""
     say(f"{source.name}：检查是否有变化")
-    earlier = None if kept is None or force or allow_mass_delete else kept.get(source.name)
+    earlier = kept.get(source.name) if kept is not None else None
     # a confirmed mass delete reads again: the content it confirms was held, and held content is "known"
     known = None if force or allow_mass_delete else known_content(source, recheck)
     workbook = read_source(source, earlier.workbook.fingerprint if earlier else known)
-    local = None
-    if workbook is None and earlier is not None:  # the content checked earlier in this run
-        workbook, local = earlier.workbook, earlier.results
+    context = local = None
+    if workbook is None and earlier is not None:  # the very bytes checked earlier in this run
+        context = source_context(engine, source, vault)
+        if earlier.stands_for(context):
+            workbook, local = earlier.workbook, earlier.results
+            if not earlier.said:
+                say(f"{source.name}：校验 {earlier.sheets} 个工作表")
+                earlier.said = True
+        else:  # the street's roster moved since: validate afresh
+            workbook = read_source(source, None)
     if workbook is None:
         held = standing_hold(engine, source)  # unchanged since a held run: still held, issues still open
         result.status, result.message = ("held", STILL_HELD + held) if held is not None else ("unchanged", "表格未变化")
@@ -249,12 +270,12 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
     from schemas import ERROR, WARNING
     from sync.check.source import against_mirror, check_sheets
     from sync.store.mirror import collect
-    context = source_context(engine, source, vault)
+    context = context or source_context(engine, source, vault)
     if local is None:
         say(f"{source.name}：校验 {len(workbook.grids)} 个工作表")
         local = check_sheets(workbook, context)
         if kept is not None and any(r.dataset == "roster" and r.frame is not None for r in local):
-            kept[source.name] = Kept(replace(workbook, grids=[], data=None), local)
+            kept[source.name] = Kept.of(workbook, local, context)
     results = against_mirror(local, context)  # check_source, the sheets' part done once per content
     if not any(r.dataset for r in results):
         raise SourceUnreadable(f"{NO_REGISTER}：请检查表头或工作表映射")

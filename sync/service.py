@@ -5,6 +5,7 @@ The CLI, the worker and the app all start here, so they see one registry and one
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -48,11 +49,13 @@ class UnknownSource(LookupError):
 
 def sync_sources(mirror: Mirror, names: list[str] | None = None, *, force: bool = False,
                  allow_mass_delete: bool = False, trigger: str = "cli",
-                 progress: Progress | None = None) -> list[RunResult]:
+                 progress: Progress | None = None, ahead: bool = False) -> list[RunResult]:
     """Sync the named sources (default: every enabled one), one after another.
 
     Then, once, the enabled sources these syncs asked to be checked again (a person they added
     or removed is on those rosters too: ``sync.same_person``), so both sides say so now.
+    ``ahead``: a worker process reads and checks sources ahead on the second core (``sync.ahead``;
+    the command line's choice, never the app server's).
     """
     found = list_sources(mirror.engine, names, enabled_only=not names)
     missing = sorted(set(names or []) - {s.name for s in found})
@@ -69,7 +72,19 @@ def sync_sources(mirror: Mirror, names: list[str] | None = None, *, force: bool 
     def one(source, **kw):
         return sync_source(mirror.engine, source, mirror.vault, progress=progress, recheck=mirror.config.recheck,
                            kept=kept, **kw)
-    results = [one(s, force=force, allow_mass_delete=allow_mass_delete, trigger=trigger) for s in found]
+    worker = None
+    if ahead and len(found) > 2 and (os.cpu_count() or 1) > 1:
+        from sync.ahead import Ahead
+        worker = Ahead(mirror.engine, found, kept, force=force or allow_mass_delete, recheck=mirror.config.recheck)
+    try:
+        results = []
+        for s in found:
+            if worker is not None:
+                worker.take(s.name)
+            results.append(one(s, force=force, allow_mass_delete=allow_mass_delete, trigger=trigger))
+    finally:
+        if worker is not None:
+            worker.close()
     again = sorted({name for r in results for name in r.recheck})
     if again:
         results += [one(s, trigger="recheck") for s in list_sources(mirror.engine, again, enabled_only=True)]

@@ -1,0 +1,93 @@
+"""Reading and checking ahead on the second core (issue 17): a run of several sources.
+
+One worker process reads and checks (``check_sheets``: everything but the mirror's rule) the
+sources of a run from the last one backwards, while the run syncs them from the first one
+forwards; where the two meet, each source was checked once, by one of them. The worker only
+reads files and checks cells: it never opens the database. The run stays the one writer:
+each source is still synced under its own lock, in its own transaction, in order, and takes
+what the worker checked as ``Kept`` results, which stand only for the very bytes they came
+from and the street's roster names they were checked with (else the sync reads and checks
+again itself). Anything going wrong in the worker is the sync's to find and report: the
+worker then just leaves that source to it.
+
+The worker is forked (the parent's modules are loaded: no second import) and used by the
+command line only; the app's server process, with its threads, never forks one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from sync.known import known_content
+from sync.registry import Source
+from sync.run import Kept, read_source, source_context
+from sync.sources.kinds import kind_of
+
+log = logging.getLogger("taizhang.sync")
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """In the worker, first: end when the run's process ends, even by SIGKILL (Linux's
+    PR_SET_PDEATHSIG), instead of checking on for nobody."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):  # not Linux: the pool's own checks end it a little later
+        pass
+    if os.getppid() != parent:  # the run ended before the line above
+        os._exit(0)
+
+
+def check_ahead(source: Source, known: str | None, context) -> Kept | None:
+    """In the worker: the source read and checked, or None (unchanged, or left to the sync)."""
+    from sync.check.source import check_sheets
+    try:
+        workbook = read_source(source, known)
+        if workbook is None:
+            return None
+        return Kept.of(workbook, check_sheets(workbook, context), context, said=False)
+    except BaseException:  # noqa: BLE001 - the sync reads it again and reports what it finds
+        return None
+
+
+class Ahead:
+    """The worker and what it was asked for; ``take(name)`` before syncing each source."""
+
+    def __init__(self, engine: Engine, sources: list[Source], kept: dict[str, Kept], *, force: bool,
+                 recheck: timedelta | None):
+        self.kept = kept
+        # a Google sheet is asked for its change time first: the sync does that itself
+        asks = [(source, None if force else known_content(source, recheck), source_context(engine, source))
+                for source in reversed(sources) if kind_of(source).content_fingerprint]
+        # the worker must hold no database connection: a run killed with SIGKILL ends its sessions
+        # (and their locks) only when every process holding their sockets is gone
+        engine.dispose()
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_die_with, initargs=(os.getpid(),))
+        self.futures: dict[str, Future] = {ask[0].name: self.pool.submit(check_ahead, *ask) for ask in asks}
+
+    def take(self, name: str) -> None:
+        """What the worker checked of ``name`` becomes kept; not started yet: the sync does it."""
+        future = self.futures.pop(name, None)
+        if future is None or future.cancel():
+            return
+        try:
+            found = future.result()
+        except Exception:  # noqa: BLE001 - a worker that died: the sync does the work itself
+            log.info("checking %s ahead failed", name, exc_info=True)
+            return
+        if found is not None:
+            self.kept[name] = found
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.pool.shutdown(wait=True, cancel_futures=True)

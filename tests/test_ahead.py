@@ -1,0 +1,70 @@
+"""Checking ahead on the second core (issue 17): a run with the worker process leaves the same
+mirror, issues and run records as a run in one process; the worker's results stand only for the
+bytes and the street roster they were checked with. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+import sync.check.source
+from sync.service import open_mirror, sync_sources
+from sync.store.models import issues, posts, roster, sync_runs, wishes
+from tests.registers import roster_row, wish_row, write_config, write_register
+
+SHARED = 7  # on two streets' rosters: the first street is checked again in the same run
+
+
+def a_city(folder: Path) -> list[dict]:
+    """Four sources: two rosters sharing a person, wishes whose claimers are another source's roster
+    (synced earlier in the same run), and a file that can't be read."""
+    write_register(folder / "a_shangzhan.xlsx", [roster_row(n) for n in (1, 2, SHARED)])
+    write_register(folder / "b_shangzhan_wishes.xlsx", wishes=[wish_row(1), wish_row(2, 认领人="党员099")])
+    write_register(folder / "c_xiazhan.xlsx", [roster_row(n, 报到社区="滨河西社区") for n in (11, 12, SHARED)])
+    (folder / "d_broken.xlsx").write_bytes(b"not a workbook at all")
+    street = {"a": "上站街道", "b": "上站街道", "c": "下站街道", "d": "下站街道"}
+    return [{"name": path.stem, "street": street[path.stem[0]], "district": "城区", "kind": "excel", "path": str(path)}
+            for path in sorted(folder.glob("*.xlsx"))]
+
+
+def run_and_read(config: Path, *, ahead: bool) -> tuple[list, dict]:
+    mirror = open_mirror(str(config))
+    try:
+        runs = [(r.source, r.status, r.message.split("（")[0], r.inserted, r.updated, r.errors, r.warnings)
+                for r in sync_sources(mirror, ahead=ahead)]
+        with mirror.engine.connect() as conn:
+            stored = {
+                "issues": sorted(conn.execute(select(issues.c.source, issues.c.sheet, issues.c.cell, issues.c.check,
+                                                     issues.c.severity, issues.c.message)).all()),
+                "rows": sorted(tuple(map(str, r)) for t in (roster, wishes, posts) for r in conn.execute(
+                    select(t.c.source, t.c.sheet_row, t.c.row_hash, t.c.stale, t.c.warned, t.c.deleted_at.is_(None)))),
+                "runs": sorted(conn.execute(select(sync_runs.c.source, sync_runs.c.status, sync_runs.c.trigger)).all()),
+            }
+        return runs, stored
+    finally:
+        mirror.engine.dispose()
+
+
+def test_a_run_checked_ahead_stores_what_a_run_in_one_process_stores(tmp_path, db_url, monkeypatch):
+    sources = a_city(tmp_path / "city")
+    alone = run_and_read(write_config(tmp_path / "alone.toml", f"sqlite:///{tmp_path / 'alone.db'}", sources),
+                         ahead=False)
+    checked_here: list[str] = []
+    real = sync.check.source.check_sheets
+
+    def counted(workbook, ctx):  # counts in this process only: the worker's calls are its own
+        checked_here.append(workbook.name)
+        return real(workbook, ctx)
+
+    monkeypatch.setattr(sync.check.source, "check_sheets", counted)
+    ahead = run_and_read(write_config(tmp_path / "ahead.toml", db_url, sources), ahead=True)
+    assert ahead == alone
+    runs, stored = ahead
+    assert [(name, status) for name, status, *_ in runs] == [
+        ("a_shangzhan", "ok"), ("b_shangzhan_wishes", "ok"), ("c_xiazhan", "ok"), ("d_broken", "failed"),
+        ("a_shangzhan", "ok")]
+    # the claimer 党员099 is not on the street's roster, which reached the mirror during this run
+    assert ("b_shangzhan_wishes", "微心愿", "G4", "claimer_in_roster", "warning") in [i[:5] for i in stored["issues"]]
+    # the worker checked the last sources; the wishes were checked again here (the roster moved since)
+    assert "c_xiazhan.xlsx" not in checked_here and "b_shangzhan_wishes.xlsx" in checked_here

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.app_server import free_port, wait_healthy
 from tests.app_world import ADMIN_PASSWORD
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, settle, wait_healthy
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 DESKTOP = {"width": 1400, "height": 1000}

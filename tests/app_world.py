@@ -139,9 +139,12 @@ def synced_world(root: Path, uploads: tuple[str, ...] = ()) -> World:
     return world
 
 
-def sign_in(username: str, password: str | None = None) -> AppTest:
-    """The app after signing in through its login form."""
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+def sign_in(username: str, password: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """The app after signing in through its login form; opened with ``query`` in its URL when given
+    (a bookmarked or shared link)."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update(query or {})
+    at.run()
     fields = {t.label: t for t in at.text_input}
     fields["用户名"].input(username)
     fields["密码"].input(password or PASSWORDS.get(username, PASSWORD))

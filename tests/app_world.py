@@ -153,6 +153,19 @@ def sign_in(username: str, password: str | None = None, query: dict[str, str] | 
     return at
 
 
+def open_page(username: str, page: str) -> AppTest:
+    """The app signed in as ``username``, switched to ``page`` (``pages/….py``), which raised nothing."""
+    at = sign_in(username)
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def by_label(widgets, label: str):
+    """The first of ``widgets`` (``at.button``, ``at.text_input`` …) whose label starts with ``label``."""
+    return next(w for w in widgets if w.label.startswith(label))
+
+
 def rendered(at: AppTest) -> str:
     """Every value, label and option the page rendered, as one text (tables included)."""
     out: list[str] = []

@@ -11,18 +11,7 @@ from sync.store.db import make_engine
 from sync.store.sessions import COOKIE_HEADER, redeem_ticket, session_of
 from sync.store.users import get_user
 from sync.submissions import list_versions
-from tests.app_world import PASSWORD, street_sheets, issue_list, sign_in, write_xlsx
-
-
-def by_label(widgets, label: str):
-    return next(w for w in widgets if w.label.startswith(label))
-
-
-def open_page(username: str, page: str) -> AppTest:
-    at = sign_in(username)
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+from tests.app_world import PASSWORD, by_label, issue_list, open_page, sign_in, street_sheets, write_xlsx
 
 
 def param(at: AppTest, key: str) -> list[str]:

@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,16 +102,15 @@ def in_process(edited: Path, repeat: int) -> dict[str, list[float]]:
 def in_browser(edited: Path, env: dict[str, str], repeat: int, log: Path) -> list[float]:
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from bench.app_server import free_port, streamlit_command, wait_healthy
+
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                   "--server.address", "127.0.0.1", "--server.headless", "true"],
-                                  cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(streamlit_command(port), cwd=ROOT, env={**os.environ, **env}, stdout=out,
+                                  stderr=subprocess.STDOUT)
         try:
-            _healthy(url)
+            wait_healthy(url, seconds=120)
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -138,18 +135,6 @@ def in_browser(edited: Path, env: dict[str, str], repeat: int, log: Path) -> lis
         finally:
             server.terminate()
             server.wait(timeout=30)
-
-
-def _healthy(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError("streamlit did not become healthy")
 
 
 def table(times: dict[str, list[float]], browser: list[float] | None, repeat: int) -> list[str]:

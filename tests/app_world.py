@@ -139,15 +139,31 @@ def synced_world(root: Path, uploads: tuple[str, ...] = ()) -> World:
     return world
 
 
-def sign_in(username: str, password: str | None = None) -> AppTest:
-    """The app after signing in through its login form."""
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+def sign_in(username: str, password: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """The app after signing in through its login form; opened with ``query`` in its URL when given
+    (a bookmarked or shared link)."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update(query or {})
+    at.run()
     fields = {t.label: t for t in at.text_input}
     fields["用户名"].input(username)
     fields["密码"].input(password or PASSWORDS.get(username, PASSWORD))
     at.button[0].click().run()
     assert not at.exception, at.exception
     return at
+
+
+def open_page(username: str, page: str) -> AppTest:
+    """The app signed in as ``username``, switched to ``page`` (``pages/….py``), which raised nothing."""
+    at = sign_in(username)
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def by_label(widgets, label: str):
+    """The first of ``widgets`` (``at.button``, ``at.text_input`` …) whose label starts with ``label``."""
+    return next(w for w in widgets if w.label.startswith(label))
 
 
 def rendered(at: AppTest) -> str:

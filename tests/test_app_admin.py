@@ -10,18 +10,7 @@ from sync.registry import get_source
 from sync.sources.kinds.upload import stored_path
 from sync.submissions import list_versions
 from sync.store.users import authenticate, get_user
-from tests.app_world import PASSWORD, ROSTER, sign_in, write_xlsx
-
-
-def by_label(widgets, label: str):
-    return next(w for w in widgets if w.label.startswith(label))
-
-
-def open_page(username: str, page: str):
-    at = sign_in(username)
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+from tests.app_world import PASSWORD, ROSTER, by_label, open_page, write_xlsx
 
 
 def test_sync_now_runs_the_chosen_source(own_world):

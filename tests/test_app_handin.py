@@ -164,14 +164,6 @@ def test_unreadable_or_foreign_files_are_one_chinese_line(upload_world, tmp_path
 
 
 def test_a_bookmarked_source_opens_after_sign_in(upload_world):
-    from streamlit.testing.v1 import AppTest
-    from tests.app_world import APP, PASSWORD
-
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["source"] = "xinyuan"
-    at.run()
-    at.text_input[0].input("xiazhan")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
+    at = sign_in("xiazhan", query={"source": "xinyuan"})
     at.switch_page(PAGE).run()
     assert at.selectbox[0].value == "xinyuan"

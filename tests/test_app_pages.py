@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pages.common import csv_bytes, xlsx_bytes
-from tests.app_world import issue_list, rendered, sign_in
+from tests.app_world import issue_list, open_page, rendered, sign_in
 
 READER_PAGES = {"pages/overview.py": "总览", "pages/street.py": "街道", "pages/wishes.py": "微心愿",
                 "pages/posts.py": "志愿服务岗", "pages/handin.py": "提交台账", "pages/quality.py": "数据质量",
@@ -20,13 +20,6 @@ ROLES = ("admin", "supervisor", "shangzhan", "xiazhan")
 OTHER_STREETS = {"shangzhan": ("下站街道", "新源街道"), "xiazhan": ("上站街道",)}
 OTHER_NAMES = {"shangzhan": ("赵下站", "钱下站", "孙新源", "XZ-001", "XY-001"),
                "xiazhan": ("张上站", "李上站", "王上站", "SZ-001", "错号码")}
-
-
-def open_page(username: str, page: str):
-    at = sign_in(username)
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 @pytest.mark.parametrize("username", ROLES)

@@ -11,18 +11,7 @@ from sync.store.db import make_engine
 from sync.store.sessions import COOKIE_HEADER, redeem_ticket, session_of
 from sync.store.users import get_user
 from sync.submissions import list_versions
-from tests.app_world import APP, PASSWORD, street_sheets, issue_list, sign_in, write_xlsx
-
-
-def by_label(widgets, label: str):
-    return next(w for w in widgets if w.label.startswith(label))
-
-
-def open_page(username: str, page: str) -> AppTest:
-    at = sign_in(username)
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+from tests.app_world import PASSWORD, by_label, issue_list, open_page, sign_in, street_sheets, write_xlsx
 
 
 def param(at: AppTest, key: str) -> list[str]:
@@ -70,23 +59,13 @@ def test_place_and_period_filters_live_in_the_url_and_follow_across_pages(app_en
     at.switch_page("pages/wishes.py").run()
     assert by_label(at.multiselect, "街道").value == ["下站街道"] and by_label(at.selectbox, "时间段").value == "今年"
     assert param(at, "street") == ["下站街道"]
-    shared = AppTest.from_file(str(APP), default_timeout=60)  # someone opens the shared link
-    shared.query_params.update({"street": "新源街道", "period": "近12个月"})
-    shared.run()
-    shared.text_input[0].input("supervisor")
-    shared.text_input[1].input(PASSWORD)
-    shared.button[0].click().run()
+    shared = sign_in("supervisor", query={"street": "新源街道", "period": "近12个月"})  # someone opens the shared link
     assert by_label(shared.multiselect, "街道").value == ["新源街道"]
     assert by_label(shared.selectbox, "时间段").value == "近12个月"
 
 
 def test_a_street_outside_the_users_scope_in_the_url_is_ignored(app_env):
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params["street"] = "下站街道"
-    at.run()
-    at.text_input[0].input("shangzhan")
-    at.text_input[1].input(PASSWORD)
-    at.button[0].click().run()
+    at = sign_in("shangzhan", query={"street": "下站街道"})
     assert not at.exception and by_label(at.multiselect, "街道").value == []
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sync.store.channels import list_channels, save_channel
 from sync.store.crypto import default_vault
 from sync.store.db import make_engine
-from tests.app_world import rendered
-from tests.test_app_admin import by_label, open_page
+from tests.app_world import by_label, open_page, rendered
 
 KEY = "693a91f6-7aoc-4bc4-97a0-0ec2sifa9kq7"
 HOOK = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}"

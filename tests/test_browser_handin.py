@@ -20,7 +20,8 @@ import openpyxl
 import pytest
 
 from tests.app_world import person_id, street_sheets, synced_world, write_xlsx
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, serve, settle
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT
+from tests.test_browser import serve, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 PASSWORD = "liming-pass-2026"

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.app_world import ADMIN_PASSWORD
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, settle, wait_healthy
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, need_chromium, running_app
+from tests.test_browser import settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 DESKTOP = {"width": 1400, "height": 1000}
@@ -39,27 +38,10 @@ def world(kind: str, root: Path) -> dict[str, str]:
 
 @pytest.fixture(params=["demo", "city"])
 def app(request, tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    env = world(request.param, tmp_path)
-    port = free_port()
+    need_chromium()  # before generating a city
     log_path = tmp_path / "streamlit.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-             "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, process)
-            yield request.param, url, log_path
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_app(world(request.param, tmp_path), log_path) as url:
+        yield request.param, url, log_path
 
 
 def sign_in(browser, url: str, viewport: dict, console: list[str]):

@@ -54,7 +54,7 @@ def test_every_page_renders_in_chromium(server, tmp_path):
             sign_in_as_admin(page, server)
             for title in PAGES:
                 page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-                page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+                page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
                 settle(page)
                 page.screenshot(path=str(tmp_path / f"{PAGES.index(title)}-{title}.png"), full_page=True)
                 assert page.locator('[data-testid="stException"]').count() == 0, title

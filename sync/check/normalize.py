@@ -165,6 +165,23 @@ NORMALISERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+CLEAN_KINDS = frozenset({"text", "name", "enum", "phone", "id"})  # kinds whose normaliser keeps a clean text
+
+
+def already_clean(value: str, kind: str) -> str | None:
+    """``normalise(value, kind)``'s value when the normaliser can only keep it (an ID upper-cased),
+    else None: a non-empty text of printable characters (so no whitespace but the ASCII space),
+    without that space, not a formula error, already in NFKC form. Most cells of a register are
+    such texts, and this is a few C calls where the normaliser is a dozen Python ones."""
+    if not value or not value.isprintable() or " " in value or value[0] == "#" or (
+            not value.isascii() and not unicodedata.is_normalized("NFKC", value)):
+        return None
+    if kind == "id":
+        value = value.upper()
+        return None if _SCIENTIFIC.match(value) else value
+    return value
+
+
 def normalise(value: Any, kind: str) -> tuple[Any, Invalid | None]:
     """(value, None) or (None, problem); blank cells and formula errors handled for every kind."""
     if is_blank(value):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
 from openpyxl.utils.cell import get_column_letter
@@ -79,12 +78,22 @@ def _blank(cell: Any) -> bool:
 
 
 def is_data_row(row: list[Any]) -> bool:
-    if all(_blank(c) for c in row):
-        return False
-    texts = islice((c for c in row if isinstance(c, str) and c.strip()), 3)
-    if any(_is_label(t) for t in texts):  # a label leads its row: a note that says 审核人… further right is data
-        return False
-    return not any(isinstance(c, str) and c.lstrip().startswith(EXAMPLE_MARK) for c in row)
+    """Not blank, not a totals or footer line, not the templates' example row: one pass over the
+    cells (every row of every sheet comes here)."""
+    data, texts = False, 0
+    for c in row:
+        if isinstance(c, str):
+            if not c.strip():
+                continue
+            texts += 1
+            if texts <= 3 and _is_label(c):  # a label leads its row: a note that says 审核人… further right is data
+                return False
+            if c.lstrip().startswith(EXAMPLE_MARK):
+                return False
+            data = True
+        elif c is not None:
+            data = True
+    return data
 
 
 def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]:

@@ -33,15 +33,20 @@ from sync.known import known_content
 from sync.registry import Source
 from sync.run import Kept, read_source, source_context
 from sync.sources.kinds import kind_of
+from sync.store.crypto import Vault
 
 log = logging.getLogger("taizhang.sync")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_vault: Vault | None = None  # the worker's, set by ``_start``
 WORKERS = 2  # with the run's own process, which writes: the two cores stay busy
 
 
-def _die_with(parent: int) -> None:
-    """In the worker, first: end when the run's process ends, even by SIGKILL (Linux's
-    PR_SET_PDEATHSIG), instead of checking on for nobody."""
+def _start(parent: int, vault: Vault) -> None:
+    """In the worker, first: keep the vault (inherited through the fork, never pickled), and end
+    when the run's process ends, even by SIGKILL (Linux's PR_SET_PDEATHSIG), instead of checking on
+    for nobody."""
+    global _vault
+    _vault = vault
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (AttributeError, OSError):  # not Linux: the pool's own checks end it a little later
@@ -50,32 +55,68 @@ def _die_with(parent: int) -> None:
         os._exit(0)
 
 
-def check_ahead(source: Source, known: str | None, context) -> Kept | None:
-    """In the worker: the source read and checked, or None (unchanged, or left to the sync)."""
+def check_ahead(source: Source, known: str | None, context, stored: frozenset[str]) -> Kept | None:
+    """In the worker: the source read and checked, or None (unchanged, or left to the sync).
+    With it the vault's work: the lookup hashes of its valid ID numbers, and the tokens of those
+    not ``stored`` for the source yet (the ones its sync will insert)."""
     from sync.check.source import check_sheets
     try:
         workbook = read_source(source, known)
         if workbook is None:
             return None
-        return Kept.of(workbook, check_sheets(workbook, context), context, said=False)
+        local = check_sheets(workbook, context)
+        kept = Kept.of(workbook, local, context, said=False)
+        hashes = {n: _vault.lookup_hash(n) for n in _id_numbers(local)}
+        kept.sealed = (hashes, {n: _vault.encrypt(n) for n, h in hashes.items() if h not in stored})
+        return kept
     except BaseException:  # noqa: BLE001 - the sync reads it again and reports what it finds
         return None
+
+
+def _id_numbers(results) -> set[str]:
+    """The ID numbers of the valid rows: the ones the mirror hashes and, when new, encrypts."""
+    from schemas import DATASETS
+    numbers: set[str] = set()
+    for r in results:
+        if r.frame is None or r.dataset is None:
+            continue
+        for name, meta in DATASETS[r.dataset].fields.items():
+            if meta.kind == "id":
+                numbers.update(v for v, ok in zip(r.frame[name].tolist(), r.frame["valid"].tolist())
+                               if ok and isinstance(v, str))
+    return numbers
+
+
+def _stored_hashes(engine: Engine, source: str) -> frozenset[str]:
+    """The source's ID lookup hashes in the mirror, deleted rows too: a key among them is never inserted."""
+    from sqlalchemy import select
+
+    from schemas import DATASETS
+    from sync.store.models import DATA_TABLES
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for d in DATASETS.values():
+            for name, meta in d.fields.items():
+                if meta.kind == "id":
+                    table = DATA_TABLES[d.name]
+                    found.update(conn.execute(select(table.c[f"{name}_hash"]).where(table.c.source == source)).scalars())
+    return frozenset(found)
 
 
 class Ahead:
     """The worker and what it was asked for; ``take(name)`` before syncing each source."""
 
-    def __init__(self, engine: Engine, sources: list[Source], kept: dict[str, Kept], *, force: bool,
+    def __init__(self, engine: Engine, vault: Vault, sources: list[Source], kept: dict[str, Kept], *, force: bool,
                  recheck: timedelta | None):
         self.kept = kept
         # a Google sheet is asked for its change time first: the sync does that itself
-        asks = [(source, None if force else known_content(source, recheck), source_context(engine, source))
-                for source in sources if kind_of(source).content_fingerprint]
+        asks = [(source, None if force else known_content(source, recheck), source_context(engine, source),
+                 _stored_hashes(engine, source.name)) for source in sources if kind_of(source).content_fingerprint]
         # the worker must hold no database connection: a run killed with SIGKILL ends its sessions
         # (and their locks) only when every process holding their sockets is gone
         engine.dispose()
         self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_die_with, initargs=(os.getpid(),))
+                                        initializer=_start, initargs=(os.getpid(), vault))
         self.futures: dict[str, Future] = {ask[0].name: self.pool.submit(check_ahead, *ask) for ask in asks}
 
     def take(self, name: str) -> None:

@@ -71,6 +71,7 @@ class Kept:
     roster_names: frozenset[str] | None  # else against these names of the street's roster in the mirror
     sheets: int  # the workbook's worksheets
     said: bool = True  # the "checking" progress line was said (False: checked ahead, out of sight)
+    sealed: tuple[dict[str, str], dict[str, str]] | None = None  # a worker's vault work: ``Presealed``
 
     @classmethod
     def of(cls, workbook: Workbook, results: list[SheetResult], context: SourceContext, said: bool = True) -> Kept:
@@ -252,6 +253,9 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
     workbook = read_source(source, earlier.workbook.fingerprint if earlier else known)
     context = local = None
     if workbook is None and earlier is not None:  # the very bytes checked earlier in this run
+        if earlier.sealed is not None:  # the hashes and tokens of its ID numbers, done by a worker
+            from sync.store.crypto import Presealed
+            vault = Presealed(vault, *earlier.sealed)
         context = source_context(engine, source, vault)
         if earlier.stands_for(context):
             workbook, local = earlier.workbook, earlier.results

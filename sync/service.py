@@ -75,7 +75,7 @@ def sync_sources(mirror: Mirror, names: list[str] | None = None, *, force: bool 
     worker = None
     if ahead and len(found) > 2 and (os.cpu_count() or 1) > 1:
         from sync.ahead import Ahead
-        worker = Ahead(mirror.engine, found, kept, force=force or allow_mass_delete, recheck=mirror.config.recheck)
+        worker = Ahead(mirror.engine, mirror.vault, found, kept, force=force or allow_mass_delete, recheck=mirror.config.recheck)
     try:
         results = []
         for s in found:

@@ -40,6 +40,10 @@ def run_and_read(config: Path, *, ahead: bool) -> tuple[list, dict]:
                 "rows": sorted(tuple(map(str, r)) for t in (roster, wishes, posts) for r in conn.execute(
                     select(t.c.source, t.c.sheet_row, t.c.row_hash, t.c.stale, t.c.warned, t.c.deleted_at.is_(None)))),
                 "runs": sorted(conn.execute(select(sync_runs.c.source, sync_runs.c.status, sync_runs.c.trigger)).all()),
+                # the ID numbers as stored: tokens encrypted by a worker decrypt to the row's own number
+                "ids": sorted((source, number, mirror.vault.lookup_hash(number) == digest) for source, number, digest in (
+                    (source, mirror.vault.decrypt(token), digest) for source, token, digest in conn.execute(
+                        select(roster.c.source, roster.c.id_number_enc, roster.c.id_number_hash)))),
             }
         return runs, stored
     finally:

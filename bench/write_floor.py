@@ -106,27 +106,30 @@ def mirror_rows(source: str, sheet: str, dataset: str, rows: list[list[Any]], st
     d = DATASETS[dataset]
     id_field = next((n for n, m in d.fields.items() if m.kind == "id"), None)
     where = {f: j for j, f in columns.items()}
-    fields = list(d.fields)
-    convert = [CONVERT.get(d.fields[f].kind, as_text) for f in fields]
-    out_columns = [f for f in fields if f != id_field]
-    if id_field:
-        out_columns += [f"{id_field}_enc", f"{id_field}_hash", f"{id_field}_masked"]
-    out_columns += ["source", "sheet", "sheet_row", "row_hash", "warned", "stale", "first_seen_at", "updated_at"]
-    out = []
+    kept, numbers = [], []  # rows with a key not written yet
     for number, row in enumerate(rows, start + 1):
-        cells = {f: (None if (j := where.get(f)) is None or j >= len(row) or row[j] == "" else c(row[j]))
-                 for f, c in zip(fields, convert)}
-        key = cells[d.key]
-        if key is None or key in seen:
-            continue
-        seen.add(key)
-        values = [cells[f] for f in fields if f != id_field]
-        digest = hashlib.blake2b("\x1f".join(map(str, [*cells.values(), sheet])).encode(), digest_size=16).hexdigest()
-        if id_field:
-            plain = cells[id_field]
-            values += [vault.encrypt(plain), vault.lookup_hash(plain), mask_id(plain)]
-        out.append((*values, source, sheet, number, digest, False, False, moment, moment))
-    return out_columns, out
+        key = row[where[d.key]]
+        key = as_text(key) if key != "" else None
+        if key is not None and key not in seen:
+            seen.add(key)
+            kept.append(row)
+            numbers.append(number)
+    values = {}  # field -> its column, converted (calamine's grid is a rectangle: every row is as wide)
+    for f, meta in d.fields.items():
+        j, convert = where.get(f), CONVERT.get(meta.kind, as_text)
+        values[f] = [None] * len(kept) if j is None else [None if r[j] == "" else convert(r[j]) for r in kept]
+    texts = zip(*([v if isinstance(v, str) else str(v) for v in column] for column in values.values()))
+    digests = [hashlib.blake2b("\x1f".join((*t, sheet)).encode(), digest_size=16).hexdigest() for t in texts]
+    names = [f for f in d.fields if f != id_field]
+    out = [values[f] for f in names]
+    if id_field:
+        plain = values[id_field]
+        names += [f"{id_field}_enc", f"{id_field}_hash", f"{id_field}_masked"]
+        out += [list(map(vault.encrypt, plain)), list(map(vault.lookup_hash, plain)), list(map(mask_id, plain))]
+    n = len(kept)
+    names += ["source", "sheet", "sheet_row", "row_hash", "warned", "stale", "first_seen_at", "updated_at"]
+    out += [[source] * n, [sheet] * n, numbers, digests, [False] * n, [False] * n, [moment] * n, [moment] * n]
+    return names, list(zip(*out))
 
 
 def main(database: str, paths: list[str]) -> None:

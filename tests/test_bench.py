@@ -17,9 +17,10 @@ def test_bench_smoke_prints_every_figure_and_target():
     done = subprocess.run([sys.executable, "bench/run.py", "--smoke"], cwd=ROOT, capture_output=True,
                           text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
-    for figure in ("floor:", "peer:", "ours: full sync", "ours: unchanged re-sync",
+    for figure in ("floor:", "write-only floor:", "peer:", "ours: full sync", "ours: unchanged re-sync",
                    "ours: re-sync, 1% of rows changed, in every workbook", "in one workbook", "10× data",
-                   "| target | required | measured | met |", "overview queries", "by_place"):
+                   "| target | required | measured | met |", "full sync vs write-only floor", "peak memory of our sync",
+                   "overview queries", "by_place"):
         assert figure in done.stdout, figure
     assert "rows written" in done.stdout
     after = (ROOT / "BENCHMARKS.md").read_bytes() if (ROOT / "BENCHMARKS.md").exists() else None

@@ -93,7 +93,7 @@ def as_date(v: Any) -> date | None:
 def as_number(v: Any, kind: type) -> int | float | None:
     try:
         return kind(float(v)) if kind is int else kind(v)
-    except (ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError):  # a date or a word in a number column
         return None
 
 

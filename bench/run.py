@@ -1,4 +1,4 @@
-"""The benchmark: the floor, the peer and our sync, as medians of whole-process runs.
+"""The benchmark: the floor, the write-only floor, the peer and our sync, as medians of whole-process runs.
 
 ``python bench/run.py [--scale S] [--db URL] [--repeat N] [--smoke]`` generates a city into
 ``bench/out/`` (kept between runs), measures, prints a table and rewrites BENCHMARKS.md
@@ -25,6 +25,7 @@ from bench.report import Figures, print_table, write_markdown  # noqa: E402
 
 BENCH_KEY = "YmVuY2htYXJrLWtleS1ub3Qtc2VjcmV0LTMyYnl0ZXM="  # a fixed key: runs are comparable
 MILLION = 1_000_000
+WRITE_FLOOR = "write-only floor: calamine + our mirror rows, no checks"
 
 
 class Database:
@@ -176,6 +177,9 @@ def main(argv: list[str] | None = None) -> None:
         wipe = lambda: scratch.unlink(missing_ok=True)  # noqa: E731
         figures.add(measure("floor: calamine + sqlite3 executemany", ["bench/floor.py", str(scratch), *files],
                             env, args.repeat, before=wipe), "floor")
+        written = Database(out, None, "write-floor")
+        figures.add(measure(WRITE_FLOOR, ["bench/write_floor.py", str(written.path), *files],
+                            env, args.repeat, before=written.reset), "write_floor")
         figures.add(measure("peer: pandas.read_excel(openpyxl) + to_sql",
                             ["bench/peer.py", f"sqlite:///{scratch}", *files], env, args.repeat, before=wipe), "peer")
         for key, m in ours(base, Database(out, None, "ours"), out, env, args.repeat, "SQLite").items():
@@ -191,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
             pg = Database(out, args.db, "pg")
             figures.add(measure("floor: calamine + psycopg executemany (PostgreSQL)",
                                 ["bench/floor.py", args.db, *files], env, args.repeat, before=pg.reset), "floor_pg")
+            figures.add(measure(f"{WRITE_FLOOR} (PostgreSQL)", ["bench/write_floor.py", args.db, *files],
+                                env, args.repeat, before=pg.reset), "write_floor_pg")
             for key, m in ours(base, pg, out, env, args.repeat, "PostgreSQL").items():
                 figures.add(m, f"{key}_pg")
         rows = 20_000 if args.smoke else MILLION

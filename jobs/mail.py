@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sync.terms import TIMEZONE
-from sync.store.private import write_private
+from sync.private_files import write_private
 from sync.settings import data_dir, secret_section, setting
 
 TLS_MODES = ("starttls", "ssl", "none")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine, select, update
 
@@ -28,7 +28,14 @@ from sync.store.models import now, source_versions, sources
 
 if TYPE_CHECKING:
     from sync.check.validate import SheetResult
-    from sync.service import Mirror
+    from sync.store.crypto import Vault
+
+
+class Mirror(Protocol):
+    """What a hand-in needs of ``sync.service.Mirror`` (named here so this stage never imports the service)."""
+
+    engine: Engine
+    vault: Vault
 
 QUIET = ("unchanged", "skipped")  # outcomes that say nothing new about the current version
 

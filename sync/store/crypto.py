@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from sync.settings import data_dir, setting
-from sync.store.private import private_dir
+from sync.private_files import private_dir
 
 KEY_FILE = "secret.key"
 

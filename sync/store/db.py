@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
-from sync.store.private import create_private
+from sync.private_files import create_private
 
 if TYPE_CHECKING:
     from alembic.config import Config

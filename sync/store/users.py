@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sync.settings import data_dir, setting
 from sync.store.lengths import too_long
 from sync.store.models import now, users
-from sync.store.private import write_private
+from sync.private_files import write_private
 from sync.store.throttle import LOCK, Attempt, LoginLocked, check_allowed, clear_user, locked_message, record_failure
 from sync.store.sessions import end_user_sessions
 from sync.terms import EMAIL

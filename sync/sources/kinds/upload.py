@@ -44,7 +44,7 @@ def stored_path(file: str) -> Path:
 def store_version(file: str, data: bytes) -> Path:
     """Write a version's bytes, readable only by the owner (once: the name is the content, so an
     existing file is the same)."""
-    from sync.store.private import write_private  # owner-only, like every upload (issue 14)
+    from sync.private_files import write_private  # owner-only, like every upload (issue 14)
 
     path = stored_path(file)
     if not path.is_file():

@@ -32,7 +32,9 @@ from sqlalchemy import Engine
 from sync.known import known_content
 from sync.registry import Source
 from sync.run import Kept, read_source, source_context
+from sync.sources.grid import SourceUnreadable
 from sync.sources.kinds import kind_of
+from sync.sources.readers import fingerprint, load_bytes
 from sync.store.crypto import Vault
 
 log = logging.getLogger("taizhang.sync")
@@ -73,6 +75,16 @@ def check_ahead(source: Source, known: str | None, context, stored: frozenset[st
         return None
 
 
+def _changed(source: Source, known: str | None) -> bool:
+    """Whether the file's bytes are not the known content (a file that can't be read: the sync says why)."""
+    if known is None:
+        return True
+    try:
+        return fingerprint(load_bytes(kind_of(source).path_of(source))) != known
+    except (SourceUnreadable, OSError):
+        return False
+
+
 def _id_numbers(results) -> set[str]:
     """The ID numbers of the valid rows: the ones the mirror hashes and, when new, encrypts."""
     from schemas import DATASETS
@@ -109,15 +121,23 @@ class Ahead:
     def __init__(self, engine: Engine, vault: Vault, sources: list[Source], kept: dict[str, Kept], *, force: bool,
                  recheck: timedelta | None):
         self.kept = kept
-        # a Google sheet is asked for its change time first: the sync does that itself
-        asks = [(source, None if force else known_content(source, recheck), source_context(engine, source),
-                 _stored_hashes(engine, source.name)) for source in sources if kind_of(source).content_fingerprint]
+        self.futures: dict[str, Future] = {}
+        self.pool = None
+        # a Google sheet is asked for its change time first: the sync does that itself; an unchanged
+        # file costs the run a hash here, and no worker is started for a run of unchanged files
+        known = {s.name: None if force else known_content(s, recheck) for s in sources}
+        changed = [s for s in sources if kind_of(s).content_fingerprint and _changed(s, known[s.name])]
+        if not changed:
+            return
+        import sync.check.source  # noqa: F401 - imported once, here, not once in each worker
+        import sync.store.mirror  # noqa: F401
+        asks = [(s, known[s.name], source_context(engine, s), _stored_hashes(engine, s.name)) for s in changed]
         # the worker must hold no database connection: a run killed with SIGKILL ends its sessions
         # (and their locks) only when every process holding their sockets is gone
         engine.dispose()
         self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_start, initargs=(os.getpid(), vault))
-        self.futures: dict[str, Future] = {ask[0].name: self.pool.submit(check_ahead, *ask) for ask in asks}
+        self.futures = {ask[0].name: self.pool.submit(check_ahead, *ask) for ask in asks}
 
     def take(self, name: str) -> None:
         """What the worker checked of ``name`` becomes kept; not started yet: the sync does it."""
@@ -135,4 +155,5 @@ class Ahead:
     def close(self) -> None:
         for future in self.futures.values():
             future.cancel()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)

@@ -72,3 +72,28 @@ def test_a_run_checked_ahead_stores_what_a_run_in_one_process_stores(tmp_path, d
     assert ("b_shangzhan_wishes", "微心愿", "G4", "claimer_in_roster", "warning") in [i[:5] for i in stored["issues"]]
     # the worker checked the last sources; the wishes were checked again here (the roster moved since)
     assert "c_xiazhan.xlsx" not in checked_here and "b_shangzhan_wishes.xlsx" in checked_here
+
+
+def test_a_run_of_unchanged_files_starts_no_worker(tmp_path, db_url):
+    """An unchanged city costs a hash per file: no worker, no pandas, nothing read ahead."""
+    from sync.ahead import Ahead
+    from sync.registry import list_sources
+
+    sources = a_city(tmp_path / "city")
+    config = write_config(tmp_path / "ahead.toml", db_url, sources)
+    run_and_read(config, ahead=True)
+    mirror = open_mirror(str(config))
+    try:
+        found = list_sources(mirror.engine, enabled_only=True)
+        readable = [s for s in found if s.name != "d_broken"]  # a failed file has no known content: read again
+        unchanged = Ahead(mirror.engine, mirror.vault, readable, {}, force=False, recheck=None)
+        assert unchanged.pool is None and unchanged.futures == {}
+        unchanged.close()
+        write_register(Path(sources[2]["path"]), [roster_row(n, 报到社区="滨河西社区") for n in (11, 12)])
+        edited = Ahead(mirror.engine, mirror.vault, found, {}, force=False, recheck=None)
+        try:
+            assert list(edited.futures) == ["c_xiazhan", "d_broken"]
+        finally:
+            edited.close()
+    finally:
+        mirror.engine.dispose()

@@ -23,7 +23,8 @@ class Kind(Protocol):
     name: str  # stored in sources.kind and written in the TOML
     label: str  # what staff read
     writes_back: bool  # whether issues can be written into the source itself (opt-in per source)
-    content_fingerprint: bool  # the fingerprint is of the content itself; else a change time, re-read now and then
+    content_fingerprint: bool  # the fingerprint is of the content itself (then ``path_of(source)`` is the file
+    # whose bytes it hashes); else a change time, re-read now and then
 
     def read(self, source: Located, known: str | None) -> Workbook | None: ...
 

@@ -19,8 +19,12 @@ class FileKind:
     writes_back = False  # a staff workbook on a share is never written to
     content_fingerprint = True  # the hash of the very bytes parsed
 
+    def path_of(self, source: Located) -> Path:
+        """The file whose bytes are the content (a content-fingerprint kind's)."""
+        return Path(source.path or "")
+
     def read(self, source: Located, known: str | None) -> Workbook | None:
-        path = Path(source.path or "")
+        path = self.path_of(source)
         if not path.is_file():
             raise SourceUnreadable(f"找不到文件：{path}（请检查数据源“{source.name}”的路径）")
         return read_path(path, known)

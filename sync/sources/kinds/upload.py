@@ -60,6 +60,10 @@ class UploadKind:
     writes_back = False  # the staff's own copy is on their computer: the annotated copy is a download
     content_fingerprint = True  # the hash of the very bytes parsed, as for any file
 
+    def path_of(self, source: Located) -> Path:
+        """The current version's file (a content-fingerprint kind's)."""
+        return stored_path(source.path or "")
+
     def read(self, source: Located, known: str | None) -> Workbook | None:
         if not source.path:
             raise SourceUnreadable(f"数据源“{source.name}”还没有提交过工作簿：请在“提交台账”页提交")

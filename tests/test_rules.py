@@ -138,6 +138,8 @@ def _case_rows(dataset: str, changes: dict) -> list[list]:
 
 @pytest.mark.parametrize("dataset, changes, expected", RULE_CASES)
 def test_rule(dataset, changes, expected):
+    if date.today().isoformat() != TODAY:  # the cases' 明天 became today: a run that crossed midnight
+        pytest.skip("the run crossed midnight after these cases were made")
     result = validate_rows(_case_rows(dataset, changes))
     assert result.header_row == 2 and result.rows == 3
     assert [i for i in result.issues if i.row != CASE_ROW] == []

@@ -24,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import signal
+from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import timedelta
 
@@ -41,6 +42,7 @@ log = logging.getLogger("taizhang.sync")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _vault: Vault | None = None  # the worker's, set by ``_start``
 WORKERS = 2  # with the run's own process, which writes: the two cores stay busy
+WINDOW = 4  # sources asked of the workers and not yet taken by the run, at most
 
 
 def _start(parent: int, vault: Vault) -> None:
@@ -122,6 +124,7 @@ class Ahead:
                  recheck: timedelta | None):
         self.kept = kept
         self.futures: dict[str, Future] = {}
+        self.waiting: deque[Source] = deque()
         self.pool = None
         # a Google sheet is asked for its change time first: the sync does that itself; an unchanged
         # file costs the run a hash here, and no worker is started for a run of unchanged files
@@ -131,26 +134,40 @@ class Ahead:
             return
         import sync.check.source  # noqa: F401 - imported once, here, not once in each worker
         import sync.store.mirror  # noqa: F401
-        asks = [(s, known[s.name], source_context(engine, s), _stored_hashes(engine, s.name)) for s in changed]
-        # the worker must hold no database connection: a run killed with SIGKILL ends its sessions
-        # (and their locks) only when every process holding their sockets is gone
+        self.engine, self.known = engine, known
+        self.waiting = deque(changed)
+        first = [self._ask(self.waiting.popleft()) for _ in range(min(WINDOW, len(self.waiting)))]
+        # the workers must hold no database connection: a run killed with SIGKILL ends its sessions
+        # (and their locks) only when every process holding their sockets is gone. They are forked
+        # at the first submit, all at once; what is asked later is prepared after that.
         engine.dispose()
         self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_start, initargs=(os.getpid(), vault))
-        self.futures = {ask[0].name: self.pool.submit(check_ahead, *ask) for ask in asks}
+        self.futures = {ask[0].name: self.pool.submit(check_ahead, *ask) for ask in first}
+
+    def _ask(self, source: Source) -> tuple:
+        return source, self.known[source.name], source_context(self.engine, source), _stored_hashes(self.engine,
+                                                                                                    source.name)
 
     def take(self, name: str) -> None:
-        """What the worker checked of ``name`` becomes kept; not started yet: the sync does it."""
+        """What the worker checked of ``name`` becomes kept; not started yet: the sync does it. The
+        workers are kept at most ``WINDOW`` sources ahead, so memory does not grow with the city."""
         future = self.futures.pop(name, None)
-        if future is None or future.cancel():
-            return
         try:
-            found = future.result()
-        except Exception:  # noqa: BLE001 - a worker that died: the sync does the work itself
-            log.info("checking %s ahead failed", name, exc_info=True)
-            return
-        if found is not None:
-            self.kept[name] = found
+            if future is None or future.cancel():
+                self.waiting = deque(s for s in self.waiting if s.name != name)
+                return
+            try:
+                found = future.result()
+            except Exception:  # noqa: BLE001 - a worker that died: the sync does the work itself
+                log.info("checking %s ahead failed", name, exc_info=True)
+                return
+            if found is not None:
+                self.kept[name] = found
+        finally:
+            while self.waiting and len(self.futures) < WINDOW:
+                ask = self._ask(self.waiting.popleft())
+                self.futures[ask[0].name] = self.pool.submit(check_ahead, *ask)
 
     def close(self) -> None:
         for future in self.futures.values():

@@ -78,28 +78,8 @@ class Kept:
         own = any(r.dataset == "roster" and r.frame is not None for r in results)
         return cls(replace(workbook, grids=[], data=None), results, own, context.roster_names, len(workbook.grids), said)
 
-    @property
-    def rows(self) -> int:
-        return sum(r.rows for r in self.results)
-
     def stands_for(self, context: SourceContext) -> bool:
         return self.own_roster or self.roster_names == context.roster_names
-
-
-class KeptResults(dict):
-    """A run's kept results by source, the oldest let go once they hold more than ``rows`` rows in
-    all: a source re-checked after its results were let go is read and checked again. Bounds a run's
-    memory on a large city (the scale-1 city, 73,000 rows, is kept whole)."""
-
-    def __init__(self, rows: int = 150_000):
-        super().__init__()
-        self.limit = rows
-
-    def __setitem__(self, name: str, kept: Kept) -> None:
-        self.pop(name, None)
-        super().__setitem__(name, kept)
-        while len(self) > 1 and sum(k.rows for k in self.values()) > self.limit:
-            del self[next(iter(self))]
 
 
 class Held(Exception):

@@ -16,7 +16,7 @@ from sync.store.crypto import Vault
 from sync.store.db import make_engine, upgrade
 from sync.store.keys import open_vault
 from sync.registry import list_sources, provision_sources
-from sync.run import KeptResults, Progress, RunResult, sync_source
+from sync.run import Progress, RunResult, sync_source
 from sync.sources.kinds.upload import UPLOAD
 
 
@@ -67,7 +67,7 @@ def sync_sources(mirror: Mirror, names: list[str] | None = None, *, force: bool 
             progress(notice)
 
     # a source re-checked below is checked against the mirror again, not read and validated again
-    kept = KeptResults() if len(found) > 1 else None
+    kept = {} if len(found) > 1 else None
 
     def one(source, **kw):
         return sync_source(mirror.engine, source, mirror.vault, progress=progress, recheck=mirror.config.recheck,

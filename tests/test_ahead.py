@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from sqlalchemy import select
 
 import sync.check.source
@@ -100,16 +98,3 @@ def test_a_run_of_unchanged_files_starts_no_worker(tmp_path, db_url):
     finally:
         mirror.engine.dispose()
 
-
-@pytest.mark.parametrize("limit, left", [(6, ["a", "b"]), (5, ["b"]), (1, ["b"])])
-def test_kept_results_let_the_oldest_go_past_their_row_limit(tmp_path, limit, left):
-    """A run keeps results for its re-checks within a row budget (the newest always stays)."""
-    from sync.check.source import SourceContext, check_sheets
-    from sync.run import Kept, KeptResults
-    from sync.sources.readers import read_file
-
-    kept = KeptResults(rows=limit)
-    for name in ("a", "b"):
-        workbook = read_file(write_register(tmp_path / f"{name}.xlsx", [roster_row(n) for n in (1, 2, 3)]))
-        kept[name] = Kept.of(workbook, check_sheets(workbook, SourceContext()), SourceContext())
-    assert list(kept) == left and all(k.rows == 3 for k in kept.values())

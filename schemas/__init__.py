@@ -39,6 +39,11 @@ class Dataset:
         return next(name for name, f in self.fields.items() if f.key)
 
     @cached_property
+    def id_field(self) -> str | None:
+        """The field holding an ID number (stored encrypted, with a lookup hash), if any."""
+        return next((name for name, f in self.fields.items() if f.kind == "id"), None)
+
+    @cached_property
     def required(self) -> tuple[str, ...]:
         """Fields whose column must be present (and, row by row, filled)."""
         return tuple(name for name, col in self.schema.columns.items() if not col.nullable)

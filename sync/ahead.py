@@ -94,10 +94,10 @@ def _id_numbers(results) -> set[str]:
     for r in results:
         if r.frame is None or r.dataset is None:
             continue
-        for name, meta in DATASETS[r.dataset].fields.items():
-            if meta.kind == "id":
-                numbers.update(v for v, ok in zip(r.frame[name].tolist(), r.frame["valid"].tolist())
-                               if ok and isinstance(v, str))
+        name = DATASETS[r.dataset].id_field
+        if name is not None:
+            numbers.update(v for v, ok in zip(r.frame[name].tolist(), r.frame["valid"].tolist())
+                           if ok and isinstance(v, str))
     return numbers
 
 
@@ -110,10 +110,9 @@ def _stored_hashes(engine: Engine, source: str) -> frozenset[str]:
     found: set[str] = set()
     with engine.connect() as conn:
         for d in DATASETS.values():
-            for name, meta in d.fields.items():
-                if meta.kind == "id":
-                    table = DATA_TABLES[d.name]
-                    found.update(conn.execute(select(table.c[f"{name}_hash"]).where(table.c.source == source)).scalars())
+            if d.id_field is not None:
+                table = DATA_TABLES[d.name]
+                found.update(conn.execute(select(table.c[f"{d.id_field}_hash"]).where(table.c.source == source)).scalars())
     return frozenset(found)
 
 

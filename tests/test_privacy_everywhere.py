@@ -88,12 +88,18 @@ def test_validate_json_masks_every_id_and_phone(tmp_path):
     assert FULL.findall(done.stdout.replace(EXAMPLE, "")) == []
 
 
-def test_the_mirror_stores_no_id_or_phone_outside_their_columns(tmp_path, db_url):
+def synced_once(tmp_path, db_url):
+    """A one-source mirror synced from a roster whose free text holds an ID and a phone; its workbook."""
     book = write_xlsx(tmp_path / "a.xlsx", {"报到名册": leaky_rows(note="无")})
     config = write_config(tmp_path / "taizhang.toml", db_url,
                           [{"name": "a", "street": "上站街道", "kind": "excel", "path": str(book)}])
     mirror = open_mirror(str(config))
     sync_sources(mirror)
+    return book, mirror
+
+
+def test_the_mirror_stores_no_id_or_phone_outside_their_columns(tmp_path, db_url):
+    book, mirror = synced_once(tmp_path, db_url)
     write_xlsx(book, {"报到名册": leaky_rows()})  # 备注 edited: the change goes to row_history
     [result] = sync_sources(mirror)
     assert result.status == "ok" and result.updated == 1
@@ -108,11 +114,7 @@ def test_the_mirror_stores_no_id_or_phone_outside_their_columns(tmp_path, db_url
 
 
 def test_rows_stored_before_masking_are_masked_when_listed(tmp_path, db_url):
-    book = write_xlsx(tmp_path / "a.xlsx", {"报到名册": leaky_rows(note="无")})
-    config = write_config(tmp_path / "taizhang.toml", db_url,
-                          [{"name": "a", "street": "上站街道", "kind": "excel", "path": str(book)}])
-    mirror = open_mirror(str(config))
-    sync_sources(mirror)
+    _book, mirror = synced_once(tmp_path, db_url)
     with mirror.engine.begin() as conn:  # as a row written before free text was masked on the way in
         conn.execute(update(roster).values(note=NOTE, name=ID_IN_NAME))
     listed = records(mirror.engine, mirror.vault, "roster", ("上站街道",), limit=None)[0]

@@ -141,10 +141,8 @@ def schema_failures(d: Dataset, frame: pd.DataFrame) -> Iterator[tuple[str, str,
         if present.empty:
             continue
         for check in column.checks:
-            passed = check(present).check_output
-            failed = present.index if not isinstance(passed, pd.Series) and not passed else \
-                passed.index[~passed.to_numpy(dtype=bool)] if isinstance(passed, pd.Series) else ()
-            yield from ((name, check.name, present[pos], int(pos)) for pos in failed)
+            passed = check(present).check_output  # one flag per value checked (every check is vectorised)
+            yield from ((name, check.name, present[pos], int(pos)) for pos in passed.index[~passed.to_numpy(dtype=bool)])
 
 
 def _schema_message(d: Dataset, name: str, check: str, value: Any) -> tuple[str, str]:

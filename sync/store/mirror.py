@@ -106,7 +106,7 @@ def collect(results: list[SheetResult], vault: Vault) -> dict[str, Incoming]:
         values = {name: _python(frame[name], meta.kind) for name, meta in d.fields.items()}
         for name in free_text_fields(d):  # an ID or a phone typed into 姓名 or 备注 is not stored in full
             values[name] = mask_texts(values[name])
-        id_field = next((n for n, m in d.fields.items() if m.kind == "id"), None)
+        id_field = d.id_field
         if id_field:
             values[f"{id_field}_hash"] = [vault.lookup_hash(v) if v else None for v in values[id_field]]
         keys = values[key_column(d.name)]
@@ -190,7 +190,7 @@ def _history_value(dataset: str, name: str, value: Any) -> str | None:
 def apply_plan(conn: Connection, source: str, plan: Plan, vault: Vault, run_id: int, now: datetime) -> None:
     """Write one dataset's plan inside the caller's transaction."""
     table, d = DATA_TABLES[plan.dataset], DATASETS[plan.dataset]
-    id_field = next((n for n, m in d.fields.items() if m.kind == "id"), None)
+    id_field = d.id_field
     data_columns = [c.name for c in table.columns if c.name not in
                     ("id", "source", "first_seen_at", "updated_at", "deleted_at", "stale")]
     if id_field:

@@ -69,6 +69,8 @@ def check_ahead(source: Source, known: str | None, context, stored: frozenset[st
         if workbook is None:
             return None
         local = check_sheets(workbook, context)
+        for result in local:
+            result.content_digest()  # the run's writer records it
         kept = Kept.of(workbook, local, context, said=False)
         hashes = {n: _vault.lookup_hash(n) for n in _id_numbers(local)}
         kept.sealed = (hashes, {n: _vault.encrypt(n) for n, h in hashes.items() if h not in stored})

@@ -7,7 +7,6 @@ on). A per-source lock keeps two processes from syncing one source at once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -144,15 +143,9 @@ def _replace_issues(conn, source: Source, run_id: int, results: list[SheetResult
 
 
 def _record_sheets(conn, source: Source, results: list[SheetResult], when: datetime) -> None:
-    from pandas.util import hash_pandas_object  # here: the unchanged path never loads pandas
-
     existing = {r.sheet: r for r in conn.execute(select(sheets).where(sheets.c.source == source.name))}
     for r in results:
-        digest = None
-        if r.frame is not None:
-            # the sheet's own cells only: valid/warned also move when another sheet (the roster) changes
-            content = r.frame.drop(columns=["valid", "warned"])
-            digest = hashlib.sha256(hash_pandas_object(content, index=False).values.tobytes()).hexdigest()[:32]
+        digest = r.content_digest()
         values = {"dataset": r.dataset, "content_hash": digest, "rows": r.rows, "valid_rows": r.valid_rows,
                   "synced_at": when}
         old = existing.get(r.sheet)

@@ -25,6 +25,8 @@ from sync.sources.kinds import KINDS, kind_named
 from sync.sources.kinds.file import EXCEL
 from sync.sources.grid import SourceUnreadable
 from sync.sources.readers import fingerprint, read_bytes, read_file
+from sync.store.crypto import Vault
+from sync.store.mirror import collect
 from sync.store.models import issues, roster
 from sync.terms import RESULTS_SHEET
 from tests.registers import ROSTER_HEADERS, post_row, roster_row, wish_row, write_config, write_register
@@ -200,12 +202,19 @@ def test_checking_kept_results_against_the_mirror_again_equals_a_fresh_check(tmp
     number = roster_row(2)[1]
     found = {"someone": lambda ids: {number: [Elsewhere("xiazhan", "下站街道", "滨河西社区")]} if number in ids else {},
              "nobody": lambda ids: {}}
-    workbook = read_file(path)
+    workbook, vault = read_file(path), Vault(b"k" * 32)
     kept = check_sheets(workbook, SourceContext(street="上站街道"))
     for name in finders:
         context = SourceContext(street="上站街道", registered_elsewhere=found[name])
         again = against_mirror(kept, context)
+        incoming = collect(again, vault)  # the second time from what the first kept on the results
     fresh = check_source(workbook, context)
     assert [r.issues for r in again] == [r.issues for r in fresh]
     assert [r.frame["warned"].tolist() for r in again] == [r.frame["warned"].tolist() for r in fresh]
     assert sum(i.check == "registered_elsewhere" for r in again for i in r.issues) == (finders[-1] == "someone")
+    # the mirror's rows and hashes too: the re-check's collect reuses the first one's row hashes
+    expected = collect(fresh, vault)
+    assert {d: i.digests for d, i in incoming.items()} == {d: i.digests for d, i in expected.items()}
+    assert {d: i.all_records() for d, i in incoming.items()} == {d: i.all_records() for d, i in expected.items()}
+    warned = [r["warned"] for r in incoming["roster"].all_records().values()]
+    assert warned == [False, finders[-1] == "someone", False]

@@ -31,9 +31,9 @@ def test_collected_row_hashes_follow_the_definition(tmp_path):
                           posts=[post_row(1, **{"服务时长（小时）": "-0"}), post_row(2, **{"服务时长（小时）": 0}),
                                  post_row(3, **{"服务时长（小时）": "0.0"}), post_row(4, 活动次数=None)])
     incoming = collect(check_source(read_file(book)), Vault(b"k" * 32))
-    assert {d: len(i.records) for d, i in incoming.items()} == {"roster": 3, "wishes": 2, "posts": 4}
+    assert {d: len(i.digests) for d, i in incoming.items()} == {"roster": 3, "wishes": 2, "posts": 4}
     for dataset, found in incoming.items():
-        for record in found.records.values():
+        for record in found.all_records().values():
             assert record["row_hash"] == reference_hash(record, dataset)
-    hours = {r["post_id"]: r["service_hours"] for r in incoming["posts"].records.values()}
+    hours = {r["post_id"]: r["service_hours"] for r in incoming["posts"].all_records().values()}
     assert str(hours["G001"]) == "-0.0" and str(hours["G002"]) == "0.0"

@@ -7,6 +7,7 @@ kind?), the dataset's pandera model (lazy, per column), and the dataset's row ru
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from collections.abc import Iterator
@@ -37,6 +38,20 @@ class SheetResult:
     frame: pd.DataFrame | None = None  # canonical columns + sheet_row, valid, warnings
     headers: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (column letter, header)
     mirror_warned: list[int] = field(default_factory=list)  # frame rows only the mirror's rule warned (a re-check resets them)
+    digest: str | None = None  # ``content_digest()``, once worked out
+    collected: Any = None  # the mirror's own cache of this result's rows (``sync.store.mirror.Collected``)
+
+    def content_digest(self) -> str | None:
+        """A digest of the sheet's own cells (``valid`` and ``warned`` left out: they also move when
+        another sheet, or another source's roster, changes); worked out once, by a worker ahead of
+        the run when there is one."""
+        if self.frame is None:
+            return None
+        if self.digest is None:
+            content = self.frame.drop(columns=["valid", "warned"])
+            hashed = pd.util.hash_pandas_object(content, index=False).values.tobytes()
+            self.digest = hashlib.sha256(hashed).hexdigest()[:32]
+        return self.digest
 
     def as_json(self) -> dict[str, Any]:
         return {"sheet": self.sheet, "dataset": self.dataset, "header_row": self.header_row,

@@ -26,6 +26,7 @@ import os
 import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -34,6 +35,7 @@ from sync.known import known_content
 from sync.registry import Source
 from sync.run import Kept, read_source, source_context
 from sync.sources.grid import SourceUnreadable
+from sync.sources.isolated import read_here_from_now_on
 from sync.sources.kinds import kind_of
 from sync.sources.readers import fingerprint, load_bytes
 from sync.store.crypto import Vault
@@ -57,6 +59,9 @@ def _start(parent: int, vault: Vault) -> None:
         pass
     if os.getppid() != parent:  # the run ended before the line above
         os._exit(0)
+    # the worker reads its files itself, under the reader's caps: a file that kills it leaves the
+    # pool broken, and the run reads and checks the rest itself (each file in a capped child)
+    read_here_from_now_on()
 
 
 def check_ahead(source: Source, known: str | None, context, stored: frozenset[str]) -> Kept | None:
@@ -131,7 +136,7 @@ class Ahead:
         # file costs the run a hash here, and no worker is started for a run of unchanged files
         known = {s.name: None if force else known_content(s, recheck) for s in sources}
         changed = [s for s in sources if kind_of(s).content_fingerprint and _changed(s, known[s.name])]
-        if not changed:
+        if len(changed) < 2:  # one changed source: nothing to overlap its check with but hashes
             return
         import sync.check.source  # noqa: F401 - imported once, here, not once in each worker
         import sync.store.mirror  # noqa: F401
@@ -168,7 +173,11 @@ class Ahead:
         finally:
             while self.waiting and len(self.futures) < WINDOW:
                 ask = self._ask(self.waiting.popleft())
-                self.futures[ask[0].name] = self.pool.submit(check_ahead, *ask)
+                try:
+                    self.futures[ask[0].name] = self.pool.submit(check_ahead, *ask)
+                except BrokenProcessPool:  # a worker died (a file past the caps): the run does the rest
+                    log.info("the workers stopped; the run checks the remaining sources itself")
+                    self.waiting.clear()
 
     def close(self) -> None:
         for future in self.futures.values():

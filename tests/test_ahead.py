@@ -4,6 +4,7 @@ bytes and the street roster they were checked with. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import select
@@ -98,3 +99,26 @@ def test_a_run_of_unchanged_files_starts_no_worker(tmp_path, db_url):
     finally:
         mirror.engine.dispose()
 
+
+
+def test_a_file_that_ends_a_worker_is_reported_by_the_run_and_the_rest_still_syncs(tmp_path, db_url, caplog):
+    """The workers read their files themselves, under the reader's caps (no fork per file): calamine
+    asking 512 GiB for one cell at XFD1048576 ends the worker (the pool breaks). The run reads that
+    file in its own capped child and says why in one line, and checks the sources after it itself:
+    the same runs, issues and rows as a run in one process."""
+    from tests.test_read_limits import hostile_xlsx
+
+    folder = tmp_path / "city"
+    sources = a_city(folder)
+    hostile_xlsx(folder / "a_abort.xlsx", 1, "XFD1048576", declare=False)
+    sources.insert(0, {"name": "a_abort", "street": "上站街道", "district": "城区", "kind": "excel",
+                       "path": str(folder / "a_abort.xlsx")})
+    alone = run_and_read(write_config(tmp_path / "alone.toml", f"sqlite:///{tmp_path / 'alone.db'}", sources),
+                         ahead=False)
+    with caplog.at_level(logging.INFO, logger="taizhang.sync"):
+        ahead = run_and_read(write_config(tmp_path / "ahead.toml", db_url, sources), ahead=True)
+    assert ahead == alone
+    assert "checking a_abort ahead failed" in caplog.messages  # the worker reading it ended: the pool broke
+    runs = {name: (status, message) for name, status, message, *_ in ahead[0]}
+    assert runs["a_abort"][0] == "failed" and "内存超过" in runs["a_abort"][1]
+    assert [runs[n][0] for n in ("a_shangzhan", "b_shangzhan_wishes", "c_xiazhan")] == ["ok", "ok", "ok"]

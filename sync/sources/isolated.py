@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import faulthandler
 import logging
+import math
 import multiprocessing
 import os
 import resource
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
@@ -32,6 +34,7 @@ from sync.sources.limits import READ_MEMORY_BYTES, READ_SECONDS
 
 log = logging.getLogger("taizhang.sync")
 T = TypeVar("T")
+_disposable = False  # this process is itself capped and may die for a file (``read_here_from_now_on``)
 
 
 def _address_space() -> int:
@@ -40,13 +43,30 @@ def _address_space() -> int:
         return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _child(conn: Connection, func: Callable[..., Any], args: tuple, memory: int) -> None:
+def _cap(memory: int) -> None:
+    """Let this process's address space grow by at most ``memory`` bytes from now, quietly."""
     limit = _address_space() + memory
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     # a refused allocation makes Rust print a backtrace and abort (and faulthandler, when on, dump
     # the stack): the caller says it in one line
     faulthandler.disable()
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
+def read_here_from_now_on(memory: int = READ_MEMORY_BYTES) -> None:
+    """For a process that is itself disposable, whose death its parent takes in its stride (a
+    ``sync.ahead`` worker: the run then reads and checks that source itself): cap it as a reader's
+    child is capped, and let ``read_isolated`` read in it, with no fork per file (a fork and the
+    grids pickled back cost 0.065 s of CPU per workbook of the scale-1 city, 1.2 s in all). A read
+    that asks too much fails or ends the process; one that hangs ends it (SIGALRM's own action)."""
+    global _disposable
+    _cap(memory)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    _disposable = True
+
+
+def _child(conn: Connection, func: Callable[..., Any], args: tuple, memory: int) -> None:
+    _cap(memory)
     try:
         outcome: tuple[str, Any] = ("ok", func(*args))
     except SourceUnreadable as exc:
@@ -69,6 +89,19 @@ def read_isolated(func: Callable[..., T], *args: Any, name: str, memory: int = R
                   seconds: float = READ_SECONDS) -> T:
     """``func(*args)`` in a forked child that may grow by ``memory`` bytes and run ``seconds``;
     every failure there is a SourceUnreadable about ``name``. The result must pickle."""
+    if _disposable:
+        signal.alarm(math.ceil(seconds))
+        try:
+            return func(*args)
+        except (SourceUnreadable, KeyboardInterrupt, SystemExit):
+            raise
+        except MemoryError:
+            raise _refusal("memory", None, name, memory, seconds) from None
+        except BaseException as exc:  # noqa: BLE001 - a Rust panic is a BaseException
+            raise _refusal("panic" if is_panic(exc) else "error", f"{type(exc).__name__}: {str(exc)[:200]}",
+                           name, memory, seconds) from None
+        finally:
+            signal.alarm(0)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, func, args, memory), daemon=True)
@@ -87,14 +120,20 @@ def read_isolated(func: Callable[..., T], *args: Any, name: str, memory: int = R
         receiver.close()
     if kind == "ok":
         return payload
+    if kind not in ("unreadable", "timeout"):
+        log.info("reading %s stopped in the child: %s %s (exit code %s)", name, kind, payload or "", process.exitcode)
+    raise _refusal(kind, payload, name, memory, seconds)
+
+
+def _refusal(kind: str, payload: Any, name: str, memory: int, seconds: float) -> SourceUnreadable:
+    """The one Chinese line for a read that ended as ``kind``."""
     if kind == "unreadable":
-        raise SourceUnreadable(payload)
+        return SourceUnreadable(payload)
     if kind == "timeout":
-        raise SourceUnreadable(f"读取超时（超过 {seconds:.0f} 秒），已停止：请检查文件是否异常：{name}")
-    log.info("reading %s stopped in the child: %s %s (exit code %s)", name, kind, payload or "", process.exitcode)
+        return SourceUnreadable(f"读取超时（超过 {seconds:.0f} 秒），已停止：请检查文件是否异常：{name}")
     if kind in ("memory", "died"):
-        raise SourceUnreadable(f"读取时所需内存超过 {memory // 1024 // 1024:,} MB 的上限（表格范围异常大或文件已损坏），"
-                               f"已停止：请检查或另存后再提供：{name}")
+        return SourceUnreadable(f"读取时所需内存超过 {memory // 1024 // 1024:,} MB 的上限（表格范围异常大或文件已损坏），"
+                                f"已停止：请检查或另存后再提供：{name}")
     if kind == "panic":
-        raise SourceUnreadable(f"读取组件出错（{payload}），文件可能已损坏或表格范围异常大：{name}")
-    raise SourceUnreadable(f"文件已损坏或格式无法识别（{payload}）：{name}")
+        return SourceUnreadable(f"读取组件出错（{payload}），文件可能已损坏或表格范围异常大：{name}")
+    return SourceUnreadable(f"文件已损坏或格式无法识别（{payload}）：{name}")

@@ -130,6 +130,20 @@ def test_generated_key_file_is_readable_only_by_its_owner(tmp_path, monkeypatch)
     assert vault.lookup_hash("a") == Vault(key).lookup_hash("a") != Vault(os.urandom(32)).lookup_hash("a")
 
 
+def test_the_lookup_hash_stays_the_one_every_mirror_holds():
+    """Regression guard (issue 17 computes it with ``hmac.digest``): the stored ID hashes are HMAC-SHA256
+    hex under the master key's "lookup" key; any other form would match no stored row."""
+    import hashlib
+    import hmac
+
+    from sync.store.crypto import Vault, _derive
+
+    master = b"m" * 32
+    for value in ("14030219850307001X", "", "张三"):
+        expected = hmac.new(_derive(master, b"lookup"), value.encode(), hashlib.sha256).hexdigest()
+        assert Vault(master).lookup_hash(value) == expected
+
+
 # (function of sync.run, which call): before reading, inside the transaction (first and
 # last dataset written, issues replaced), after the first source committed.
 KILL_POINTS = [("read_source", 2), ("apply_plan", 4), ("apply_plan", 6), ("_replace_issues", 2),

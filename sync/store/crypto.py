@@ -118,7 +118,7 @@ class Vault:
             raise SecretKeyInvalid("无法解密：加密密钥与数据库中的数据不匹配") from None
 
     def lookup_hash(self, value: str) -> str:
-        return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._hash_key, value.encode(), "sha256").hex()  # hmac.new(...).hexdigest(), one C call
 
 
 class Presealed:

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 class Sample:
     seconds: float  # wall clock, process start to exit
     cpu: float  # user + system
-    peak_mb: float  # maximum resident set size
+    peak_mb: float  # maximum resident set size of one process (the command or a child of it)
     output: str
+    tree_mb: float = 0.0  # peak of the summed PSS of the command and every process under it
 
 
 @dataclass
@@ -46,6 +47,10 @@ class Measurement:
     @property
     def peak_mb(self) -> float:
         return statistics.median(s.peak_mb for s in self.samples)
+
+    @property
+    def tree_mb(self) -> float:
+        return statistics.median(s.tree_mb for s in self.samples)
 
     @property
     def spread(self) -> float:
@@ -71,18 +76,35 @@ def run_child(args: list[str], env: dict[str, str]) -> Sample:
         found = json.loads(figures.read_text(encoding="utf-8"))
     if found["status"] not in (0, 1):  # sync run exits 1 when a source has errors to fix
         raise RuntimeError(f"{' '.join(args)} exited {found['status']}:\n{output[-3000:]}")
-    return Sample(found["seconds"], found["cpu"], found["peak_kb"] / 1024, output)
+    return Sample(found["seconds"], found["cpu"], found["peak_kb"] / 1024, output, found["tree_kb"] / 1024)
+
+
+@dataclass
+class Run:
+    """One figure to measure: a command, with untimed steps before and after each run."""
+
+    name: str
+    args: list[str]
+    before: Callable[[], None] | None = None
+    after: Callable[[Sample], None] | None = None
+
+
+def measure_rounds(runs: list[Run], env: dict[str, str], repeat: int) -> list[Measurement]:
+    """The medians of ``repeat`` whole-process runs of each, taken in rounds (one run of each per
+    round): a slow spell of the shared machine falls on every figure compared, not on one of them."""
+    results = [Measurement(r.name) for r in runs]
+    for _ in range(repeat):
+        for run, result in zip(runs, results):
+            if run.before:
+                run.before()
+            sample = run_child(run.args, env)
+            if run.after:
+                run.after(sample)
+            result.samples.append(sample)
+    return results
 
 
 def measure(name: str, args: list[str], env: dict[str, str], repeat: int,
             before: Callable[[], None] | None = None, after: Callable[[Sample], None] | None = None) -> Measurement:
     """The median of ``repeat`` whole-process runs; ``before`` resets state, untimed."""
-    result = Measurement(name)
-    for _ in range(repeat):
-        if before:
-            before()
-        sample = run_child(args, env)
-        if after:
-            after(sample)
-        result.samples.append(sample)
-    return result
+    return measure_rounds([Run(name, args, before, after)], env, repeat)[0]

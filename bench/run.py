@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.city import City, changed_rows, city  # noqa: E402
-from bench.measure import Measurement, child_env, measure, run_child  # noqa: E402
+from bench.measure import Measurement, Run, child_env, measure, measure_rounds, run_child  # noqa: E402
 from bench.report import Figures, print_table, write_markdown  # noqa: E402
 
 BENCH_KEY = "YmVuY2htYXJrLWtleS1ub3Qtc2VjcmV0LTMyYnl0ZXM="  # a fixed key: runs are comparable
@@ -100,8 +100,10 @@ def expected_writes(db: Database, c: City, variant: str) -> tuple[int, int, int]
 RESYNCS = {"changed": "1% of rows changed, in every workbook", "changed-one": "1% of rows changed, in one workbook"}
 
 
-def ours(c: City, db: Database, out: Path, env: dict, repeat: int, label: str) -> dict[str, Measurement]:
-    """Full sync on a fresh mirror, unchanged re-sync, and re-syncs with 1% of rows changed."""
+def ours(c: City, db: Database, out: Path, env: dict, repeat: int, label: str,
+         alongside: dict[str, Run] | None = None) -> dict[str, Measurement]:
+    """Full sync on a fresh mirror, in rounds with the runs it is compared with (``alongside``,
+    returned first under their keys), then unchanged re-sync, and re-syncs with 1% of rows changed."""
     config = str(c.write_config(out / f"{db.path.stem}.toml", db.url))
     sync = ["-m", "sync", "run", "--config", config]
 
@@ -109,8 +111,11 @@ def ours(c: City, db: Database, out: Path, env: dict, repeat: int, label: str) -
         db.reset()
         c.use("base")
 
-    found = {"full": measure(f"ours: full sync, {label}", sync, env, repeat, before=fresh),
-             "unchanged": measure(f"ours: unchanged re-sync, {label}", sync, env, repeat)}
+    compared = dict(alongside or {})
+    # the full sync last in each round: the unchanged re-sync below starts from its mirror
+    measured = measure_rounds([*compared.values(), Run(f"ours: full sync, {label}", sync, before=fresh)], env, repeat)
+    found = dict(zip([*compared, "full"], measured))
+    found["unchanged"] = measure(f"ours: unchanged re-sync, {label}", sync, env, repeat)
     copy = db.snapshot()
     for variant, title in RESYNCS.items():
         counts: list[tuple[int, int, int]] = []
@@ -175,14 +180,14 @@ def main(argv: list[str] | None = None) -> None:
         files = [str(f) for f in base.files()]
         scratch = out / "scratch.db"
         wipe = lambda: scratch.unlink(missing_ok=True)  # noqa: E731
-        figures.add(measure("floor: calamine + sqlite3 executemany", ["bench/floor.py", str(scratch), *files],
-                            env, args.repeat, before=wipe), "floor")
         written = Database(out, None, "write-floor")
-        figures.add(measure(WRITE_FLOOR, ["bench/write_floor.py", str(written.path), *files],
-                            env, args.repeat, before=written.reset), "write_floor")
-        figures.add(measure("peer: pandas.read_excel(openpyxl) + to_sql",
-                            ["bench/peer.py", f"sqlite:///{scratch}", *files], env, args.repeat, before=wipe), "peer")
-        for key, m in ours(base, Database(out, None, "ours"), out, env, args.repeat, "SQLite").items():
+        compared = {"floor": Run("floor: calamine + sqlite3 executemany", ["bench/floor.py", str(scratch), *files],
+                                 before=wipe),
+                    "write_floor": Run(WRITE_FLOOR, ["bench/write_floor.py", str(written.path), *files],
+                                       before=written.reset),
+                    "peer": Run("peer: pandas.read_excel(openpyxl) + to_sql",
+                                ["bench/peer.py", f"sqlite:///{scratch}", *files], before=wipe)}
+        for key, m in ours(base, Database(out, None, "ours"), out, env, args.repeat, "SQLite", compared).items():
             figures.add(m, key)
         if not args.no_scaling:
             ten = city(out, args.scale * 10, args.seed)
@@ -193,11 +198,11 @@ def main(argv: list[str] | None = None) -> None:
                                 env, args.repeat, before=Database(out, None, "ten").reset), "full_ten")
         if args.db:
             pg = Database(out, args.db, "pg")
-            figures.add(measure("floor: calamine + psycopg executemany (PostgreSQL)",
-                                ["bench/floor.py", args.db, *files], env, args.repeat, before=pg.reset), "floor_pg")
-            figures.add(measure(f"{WRITE_FLOOR} (PostgreSQL)", ["bench/write_floor.py", args.db, *files],
-                                env, args.repeat, before=pg.reset), "write_floor_pg")
-            for key, m in ours(base, pg, out, env, args.repeat, "PostgreSQL").items():
+            compared = {"floor": Run("floor: calamine + psycopg executemany (PostgreSQL)",
+                                     ["bench/floor.py", args.db, *files], before=pg.reset),
+                        "write_floor": Run(f"{WRITE_FLOOR} (PostgreSQL)", ["bench/write_floor.py", args.db, *files],
+                                           before=pg.reset)}
+            for key, m in ours(base, pg, out, env, args.repeat, "PostgreSQL", compared).items():
                 figures.add(m, f"{key}_pg")
         rows = 20_000 if args.smoke else MILLION
         figures.overview_rows = rows

@@ -247,3 +247,20 @@ def test_corpus_file_reads_or_says_why(path):
     for r in results:  # none of these is a register: each sheet gets one info, nothing more
         assert (r.dataset, r.rows, r.valid_rows) == (None, 0, 0)
         assert [i.severity for i in r.issues] == ["info"]
+
+
+def test_column_letters_and_a1_positions_are_openpyxls():
+    """sync.sources.grid spells columns itself (importing openpyxl costs 0.19 s at every start): the same
+    letters and positions as openpyxl for every column a sheet can have, and no reference read wrongly."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
+    from sync.sources.grid import a1_position, column_letter
+    for column in range(1, 16_385):
+        letters = column_letter(column)
+        assert letters == get_column_letter(column)
+        reference = f"{letters}{column * 64}"
+        column_text, row = coordinate_from_string(reference)
+        assert a1_position(reference) == (row, column_index_from_string(column_text))
+    for bad in ("A0", "1A", "", "A", "AAAA1", "a1", "A1:B2"):
+        with pytest.raises(ValueError):
+            a1_position(bad)

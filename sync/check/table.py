@@ -10,10 +10,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
 
 from schemas import DATASETS, ERROR, INFO, Dataset
-from sync.sources.grid import Grid
+from sync.sources.grid import Grid, column_letter
 from sync.check.headers import HEADER_SCAN_ROWS, find_header, normalise_header, one_line
 from sync.check.issues import Issue
 from sync.check.merges import Origins, data_origins, header_rows
@@ -125,7 +124,7 @@ def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]
     table = Table(grid, d, grid.sheet_row(match.index), columns, headers, data,
                   origins=data_origins(grid, match.index, data))
     for name, positions in match.duplicates.items():
-        letters = "、".join(get_column_letter(grid.first_col + j) + "列" for j in positions)
+        letters = "、".join(column_letter(grid.first_col + j) + "列" for j in positions)
         table.issues.append(sheet_issue(grid, ERROR, "duplicate_header",
                                         f"“{d.fields[name].header}”列重复出现（{letters}）：请删除或改名多余的列",
                                         column=headers[name], name=name))
@@ -139,7 +138,7 @@ def extract_table(grid: Grid, dataset: str | None = None) -> Table | list[Issue]
         table.issues.append(sheet_issue(grid, INFO, "unknown_column",
                                         f"“{text}”列不属于{d.title}，已忽略", column=text))
     for j in match.blank:
-        letter = get_column_letter(grid.first_col + j)
+        letter = column_letter(grid.first_col + j)
         table.issues.append(sheet_issue(grid, INFO, "blank_header", f"{letter}列有数据但没有列名，已忽略"))
     table.blocked = any(i.severity == ERROR for i in table.issues)
     return table

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils.cell import get_column_letter
 
 from schemas import ERROR, INFO, WARNING, Context, Dataset
 from schemas.checks import PROBLEMS
-from sync.sources.grid import SourceUnreadable, Workbook
+from sync.sources.grid import SourceUnreadable, Workbook, column_letter
 from sync.check.issues import Issue
 from sync.check.normalize import CLEAN_KINDS, already_clean, as_text, normalise
 from sync.check.privacy import mask
@@ -202,7 +201,7 @@ def validate_table(table: Table, ctx: Context | None = None) -> SheetResult:
     frame["valid"] = ~frame["sheet_row"].isin(error_rows) & (not table.blocked)
     frame["warned"] = frame["sheet_row"].isin(warned_rows)
     issues = table.issues + sorted(found.issues, key=lambda i: (i.row, table.columns.get(i.field or "", 0)))
-    letters = {name: (get_column_letter(table.grid.first_col + j), table.headers[name])
+    letters = {name: (column_letter(table.grid.first_col + j), table.headers[name])
                for name, j in table.columns.items()}
     return SheetResult(table.grid.title, d.name, table.header_row, len(frame),
                        int(frame["valid"].sum()), issues, frame, letters)

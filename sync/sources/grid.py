@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from sync.terms import TIMEZONE_NAME
 
 Merge = tuple[int, int, int, int]  # a merged range: first row, first column, last row, last column (0-based in ``rows``)
+
+
+_A1 = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def column_letter(column: int) -> str:
+    """The letters of a 1-based column: 1 -> "A", 27 -> "AA", 16384 -> "XFD".
+
+    openpyxl's ``get_column_letter`` and ``coordinate_from_string`` do this, but importing openpyxl
+    (its package loads everything) costs 0.19 s, a seventh of a sync of one changed workbook;
+    ``tests/test_readers.py`` holds these to openpyxl's over every column a sheet can have.
+    """
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def a1_position(ref: str) -> tuple[int, int]:
+    """(row, column), both 1-based, of an A1 reference such as "XFD1048576"; ValueError when it is none."""
+    found = _A1.fullmatch(ref)
+    if found is None or int(found.group(2)) == 0:
+        raise ValueError(f"not an A1 cell reference: {ref!r}")
+    column = 0
+    for letter in found.group(1):
+        column = column * 26 + ord(letter) - 64
+    return int(found.group(2)), column
 
 
 class SourceUnreadable(Exception):
@@ -44,8 +73,7 @@ class Grid:
 
     def cell_ref(self, index: int, col: int) -> str:
         """A1 reference of ``rows[index][col]``."""
-        from openpyxl.utils.cell import get_column_letter  # here: the CLI's start never pays for openpyxl
-        return f"{get_column_letter(self.first_col + col)}{self.first_row + index}"
+        return f"{column_letter(self.first_col + col)}{self.first_row + index}"
 
 
 @dataclass

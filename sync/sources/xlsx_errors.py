@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from defusedxml import ElementTree
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+from sync.sources.grid import a1_position
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -59,8 +60,7 @@ def declared_sizes(path: Path | BinaryIO) -> dict[str, tuple[int, int]]:
             with zf.open(part) as f:
                 found = _DIMENSION.search(f.read(_HEAD_BYTES))
             if found:
-                column, row = coordinate_from_string(found.group(1).decode().split(":")[-1])
-                sizes[title] = (row, column_index_from_string(column))
+                sizes[title] = a1_position(found.group(1).decode().split(":")[-1])
     return sizes
 
 
@@ -82,6 +82,5 @@ def formula_errors(path: Path | BinaryIO) -> Errors:
             for attrs, body in _ERROR_CELL.findall(data):
                 ref, value = _REF.search(attrs), _VALUE.search(body)
                 if ref and value:
-                    column, row = coordinate_from_string(ref.group(1).decode())
-                    found.setdefault(title, {})[(row, column_index_from_string(column))] = value.group(1).decode()
+                    found.setdefault(title, {})[a1_position(ref.group(1).decode())] = value.group(1).decode()
     return found

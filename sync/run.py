@@ -70,7 +70,7 @@ class Kept:
     roster_names: frozenset[str] | None  # else against these names of the street's roster in the mirror
     sheets: int  # the workbook's worksheets
     said: bool = True  # the "checking" progress line was said (False: checked ahead, out of sight)
-    sealed: tuple[dict[str, str], dict[str, str]] | None = None  # a worker's vault work: ``Presealed``
+    sealed: tuple[dict[str, str], dict[str, str]] | None = None  # a worker's vault work (``Presealed``), used once
 
     @classmethod
     def of(cls, workbook: Workbook, results: list[SheetResult], context: SourceContext, said: bool = True) -> Kept:
@@ -249,6 +249,9 @@ def _sync_locked(engine: Engine, source: Source, vault: Vault, result: RunResult
         if earlier.sealed is not None:  # the hashes and tokens of its ID numbers, done by a worker
             from sync.store.crypto import Presealed
             vault = Presealed(vault, *earlier.sealed)
+            # once: a re-check inserts next to nothing and hashes a few thousand numbers (ms), while
+            # keeping every source's numbers and hashes to the run's end held 20-30 MB of the city sync
+            earlier.sealed = None
         context = source_context(engine, source, vault)
         if earlier.stands_for(context):
             workbook, local = earlier.workbook, earlier.results

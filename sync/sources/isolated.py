@@ -65,18 +65,23 @@ def read_here_from_now_on(memory: int = READ_MEMORY_BYTES) -> None:
     _disposable = True
 
 
-def _child(conn: Connection, func: Callable[..., Any], args: tuple, memory: int) -> None:
-    _cap(memory)
+def _outcome(func: Callable[..., Any], args: tuple) -> tuple[str, Any]:
+    """``("ok", func(*args))``, or how the read failed: the same words where it runs, child or not."""
     try:
-        outcome: tuple[str, Any] = ("ok", func(*args))
+        return "ok", func(*args)
     except SourceUnreadable as exc:
-        outcome = ("unreadable", str(exc))
+        return "unreadable", str(exc)
     except MemoryError:
-        outcome = ("memory", None)
-    except BaseException as exc:  # a Rust panic is a BaseException; nothing else may reach the parent raw
+        return "memory", None
+    except BaseException as exc:  # a Rust panic is a BaseException; nothing else may reach the caller raw
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        outcome = ("panic" if is_panic(exc) else "error", f"{type(exc).__name__}: {str(exc)[:200]}")
+        return ("panic" if is_panic(exc) else "error"), f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _child(conn: Connection, func: Callable[..., Any], args: tuple, memory: int) -> None:
+    _cap(memory)
+    outcome = _outcome(func, args)
     try:
         conn.send(outcome)
     except MemoryError:  # the result itself did not fit under the cap
@@ -89,19 +94,15 @@ def read_isolated(func: Callable[..., T], *args: Any, name: str, memory: int = R
                   seconds: float = READ_SECONDS) -> T:
     """``func(*args)`` in a forked child that may grow by ``memory`` bytes and run ``seconds``;
     every failure there is a SourceUnreadable about ``name``. The result must pickle."""
-    if _disposable:
+    if _disposable:  # this process is the capped one: read here, an alarm ends a hang
         signal.alarm(math.ceil(seconds))
         try:
-            return func(*args)
-        except (SourceUnreadable, KeyboardInterrupt, SystemExit):
-            raise
-        except MemoryError:
-            raise _refusal("memory", None, name, memory, seconds) from None
-        except BaseException as exc:  # noqa: BLE001 - a Rust panic is a BaseException
-            raise _refusal("panic" if is_panic(exc) else "error", f"{type(exc).__name__}: {str(exc)[:200]}",
-                           name, memory, seconds) from None
+            kind, payload = _outcome(func, args)
         finally:
             signal.alarm(0)
+        if kind == "ok":
+            return payload
+        raise _refusal(kind, payload, name, memory, seconds)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, func, args, memory), daemon=True)

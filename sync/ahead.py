@@ -43,7 +43,9 @@ from sync.store.crypto import Vault
 log = logging.getLogger("taizhang.sync")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _vault: Vault | None = None  # the worker's, set by ``_start``
-WORKERS = 2  # with the run's own process, which writes: the two cores stay busy
+# one worker reads and checks while the run's own process writes: the two cores stay busy. The writer
+# is the long path (BENCHMARKS.md): a second worker measured no faster and held 50-60 MB more
+WORKERS = 1
 WINDOW = 4  # sources asked of the workers and not yet taken by the run, at most
 
 

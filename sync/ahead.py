@@ -1,19 +1,21 @@
 """Reading and checking ahead on the second core (issue 17): a run of several sources.
 
-Two worker processes read and check (``check_sheets``: everything but the mirror's rule) the
+A worker process reads and checks (``check_sheets``: everything but the mirror's rule) the
 sources of a run in the run's order, ahead of it, while the run syncs them one after another:
-it takes each source's results from the workers (waiting while one is being checked; one not
-started yet it checks itself). The workers only read files and check cells: they never open
+it takes each source's results from the worker (waiting while one is being checked; one not
+started yet it checks itself). The worker only reads files and checks cells: it never opens
 the database. The run stays the one writer: each source is still synced under its own lock,
 in its own transaction, in order, and takes what a worker checked as ``Kept`` results, which
 stand only for the very bytes they came from and the street's roster names they were checked
-with (else the sync reads and checks again itself). Anything going wrong in a worker is the
+with (else the sync reads and checks again itself). Anything going wrong in the worker is the
 sync's to find and report: the worker then just leaves that source to it. Measured on the
 scale-1 city (2 cores): one worker going backwards while the run checked from the front,
 8.0 s; two workers in order, 7.1 s; the workers also gathering the rows for the mirror, 7.7 s
-(pickling 73,000 row dicts back costs more than it saves) and +100 MB.
+(pickling 73,000 row dicts back costs more than it saves) and +100 MB. Later, with the writer
+made the long path: one worker in order as fast as two and 50-60 MB less for all processes
+together, so one (BENCHMARKS.md).
 
-The workers are forked (the parent's modules are loaded: no second import) and used by the
+The worker is forked (the parent's modules are loaded: no second import) and used by the
 command line only; the app's server process, with its threads, never forks one.
 """
 
@@ -44,9 +46,11 @@ log = logging.getLogger("taizhang.sync")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _vault: Vault | None = None  # the worker's, set by ``_start``
 # one worker reads and checks while the run's own process writes: the two cores stay busy. The writer
-# is the long path (BENCHMARKS.md): a second worker measured no faster and held 50-60 MB more
+# is the long path of a full sync (BENCHMARKS.md): a second worker made it no faster, made a re-sync
+# that writes little faster (0.70x a full sync against 0.78x), and held 50-60 MB more of the 300 MB
+# a city's run may take
 WORKERS = 1
-WINDOW = 4  # sources asked of the workers and not yet taken by the run, at most
+WINDOW = 4  # sources asked of the worker and not yet taken by the run, at most
 
 
 def _start(parent: int, vault: Vault) -> None:
@@ -145,9 +149,9 @@ class Ahead:
         self.engine, self.known = engine, known
         self.waiting = deque(changed)
         first = [self._ask(self.waiting.popleft()) for _ in range(min(WINDOW, len(self.waiting)))]
-        # the workers must hold no database connection: a run killed with SIGKILL ends its sessions
-        # (and their locks) only when every process holding their sockets is gone. They are forked
-        # at the first submit, all at once; what is asked later is prepared after that.
+        # the worker must hold no database connection: a run killed with SIGKILL ends its sessions
+        # (and their locks) only when every process holding their sockets is gone. It is forked
+        # at the first submit; what is asked later is prepared after that.
         engine.dispose()
         self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_start, initargs=(os.getpid(), vault))
@@ -159,7 +163,7 @@ class Ahead:
 
     def take(self, name: str) -> None:
         """What the worker checked of ``name`` becomes kept; not started yet: the sync does it. The
-        workers are kept at most ``WINDOW`` sources ahead, so memory does not grow with the city."""
+        worker is kept at most ``WINDOW`` sources ahead, so memory does not grow with the city."""
         future = self.futures.pop(name, None)
         try:
             if future is None or future.cancel():
@@ -178,7 +182,7 @@ class Ahead:
                 try:
                     self.futures[ask[0].name] = self.pool.submit(check_ahead, *ask)
                 except BrokenProcessPool:  # a worker died (a file past the caps): the run does the rest
-                    log.info("the workers stopped; the run checks the remaining sources itself")
+                    log.info("the worker stopped; the run checks the remaining sources itself")
                     self.waiting.clear()
 
     def close(self) -> None:

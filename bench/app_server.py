@@ -37,3 +37,14 @@ def wait_healthy(url: str, server: subprocess.Popen | None = None, seconds: floa
         except OSError:
             time.sleep(0.5)
     raise TimeoutError("streamlit did not become healthy")
+
+
+def wait_heading(page, name: str, *, exact: bool = False, timeout: float = 60_000) -> None:
+    """Wait until a heading called ``name`` is on screen.
+
+    While a page reruns, Streamlit keeps the previous run's element beside the new one until the run
+    ends, so for a moment the same heading is there twice (CI, 2026-12-02: clicking 总览 while on 总览
+    found two ``<h1>`` and Playwright's strict mode failed the test). Any one of them will do here;
+    ``settle`` (tests/browser_support.py) then waits for the run to end, and the stale copy with it.
+    """
+    page.get_by_role("heading", name=name, exact=exact).first.wait_for(timeout=timeout)

@@ -102,7 +102,7 @@ def in_process(edited: Path, repeat: int) -> dict[str, list[float]]:
 def in_browser(edited: Path, env: dict[str, str], repeat: int, log: Path) -> list[float]:
     from playwright.sync_api import sync_playwright
 
-    from bench.app_server import free_port, streamlit_command, wait_healthy
+    from bench.app_server import free_port, streamlit_command, wait_heading, wait_healthy
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -118,11 +118,11 @@ def in_browser(edited: Path, env: dict[str, str], repeat: int, log: Path) -> lis
                 page.get_by_label("用户名").fill("admin", timeout=120_000)
                 page.get_by_label("密码").fill(PASSWORD)
                 page.get_by_role("button", name="登录").click()
-                page.get_by_role("heading", name="总览").wait_for(timeout=120_000)
+                wait_heading(page, "总览", timeout=120_000)
                 page.goto(f"{url}/submit", timeout=120_000)
                 seconds = []
                 for _ in range(repeat + 1):  # the first drop also loads the page's modules: not counted
-                    page.get_by_role("heading", name="提交台账").wait_for(timeout=120_000)
+                    wait_heading(page, "提交台账", timeout=120_000)
                     page.wait_for_timeout(1500)
                     t0 = time.perf_counter()
                     page.locator("input[type=file]").set_input_files(str(edited))

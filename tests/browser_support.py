@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.app_server import free_port, streamlit_command, wait_healthy
+from bench.app_server import free_port, streamlit_command, wait_heading, wait_healthy  # noqa: F401 (wait_heading: for the tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -42,3 +42,15 @@ def running_app(env: dict[str, str], log_path: Path) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def settle(page) -> None:
+    """Wait until the page's script run is over and nothing is still loading.
+
+    Called once the page's heading is drawn, so its run has started: Streamlit marks the app
+    root ``data-test-script-state="notRunning"`` when the run ends.
+    """
+    page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
+                           "?.getAttribute('data-test-script-state') === 'notRunning'"
+                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.app_world import ADMIN_PASSWORD, build_world, world_env
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, need_chromium, running_app
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, need_chromium, running_app, settle, wait_heading
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 PAGES = ["总览", "街道", "微心愿", "志愿服务岗", "提交台账", "数据质量", "同步记录", "数据源管理", "用户管理"]
@@ -25,27 +25,16 @@ def serve(world, tmp_path):
         yield url
 
 
-def settle(page) -> None:
-    """Wait until the page's script run is over and nothing is still loading.
-
-    Called once the page's heading is drawn, so its run has started: Streamlit marks the app
-    root ``data-test-script-state="notRunning"`` when the run ends.
-    """
-    page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
-                           "?.getAttribute('data-test-script-state') === 'notRunning'"
-                           " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
-
-
 def sign_in_as_admin(page, url: str) -> None:
     page.goto(url, timeout=90_000)
     page.get_by_label("用户名").fill("admin", timeout=90_000)
     page.get_by_label("密码").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="总览").wait_for(timeout=60_000)
+    wait_heading(page, "总览", timeout=60_000)
 
 
 def test_every_page_renders_in_chromium(server, tmp_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -54,8 +43,9 @@ def test_every_page_renders_in_chromium(server, tmp_path):
             sign_in_as_admin(page, server)
             for title in PAGES:
                 page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-                page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
+                wait_heading(page, title, exact=True, timeout=60_000)
                 settle(page)
+                expect(page.get_by_role("heading", name=title, exact=True)).to_have_count(1)  # the stale copy is gone
                 page.screenshot(path=str(tmp_path / f"{PAGES.index(title)}-{title}.png"), full_page=True)
                 assert page.locator('[data-testid="stException"]').count() == 0, title
             assert page.get_by_text("张上站").count() == 0  # the overview shows aggregates, never names
@@ -91,7 +81,7 @@ def test_a_hostile_sheet_title_renders_as_its_characters(hostile_server, tmp_pat
             page.on("request", lambda r: outside.append(r.url) if "127.0.0.1" not in r.url else None)
             sign_in_as_admin(page, hostile_server)
             page.get_by_test_id("stSidebarNav").get_by_text("同步记录", exact=True).click()
-            page.get_by_role("heading", name="同步记录").wait_for(timeout=60_000)
+            wait_heading(page, "同步记录", timeout=60_000)
             settle(page)
             page.screenshot(path=str(tmp_path / "held-hostile.png"), full_page=True)
             alert = page.locator('[data-testid="stAlert"]', has_text="已暂停")

@@ -20,8 +20,8 @@ import openpyxl
 import pytest
 
 from tests.app_world import person_id, street_sheets, synced_world, write_xlsx
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT
-from tests.test_browser import serve, settle
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, settle, wait_heading
+from tests.test_browser import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 PASSWORD = "liming-pass-2026"
@@ -49,7 +49,7 @@ def post(url: str, headers: dict[str, str]) -> int:
 
 def members(page) -> str:
     page.get_by_test_id("stSidebarNav").get_by_text("总览", exact=True).click()
-    page.get_by_role("heading", name="总览").wait_for(timeout=60_000)
+    wait_heading(page, "总览", timeout=60_000)
     settle(page)
     return page.get_by_test_id("stMetric").filter(has_text="报到党员").get_by_test_id("stMetricValue").inner_text()
 
@@ -86,18 +86,18 @@ def test_staff_hand_in_a_workbook_in_the_browser(tmp_path):
             page.get_by_label("用户名").fill("liming", timeout=90_000)
             page.get_by_label("密码").fill(PASSWORD)
             page.get_by_role("button", name="登录").click()
-            page.get_by_role("heading", name="提交台账").wait_for(timeout=60_000)  # the bookmarked page
+            wait_heading(page, "提交台账", timeout=60_000)  # the bookmarked page
             settle(page)
             cookie = next(c for c in page.context.cookies() if c["name"] == "taizhang_session")
             assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
             page.reload()
-            page.get_by_role("heading", name="提交台账").wait_for(timeout=60_000)  # still signed in
+            wait_heading(page, "提交台账", timeout=60_000)  # still signed in
             assert page.get_by_label("用户名").count() == 0
             before = members(page)
             page.get_by_test_id("stSidebarNav").get_by_text("提交台账", exact=True).click()
-            page.get_by_role("heading", name="提交台账").wait_for(timeout=60_000)
+            wait_heading(page, "提交台账", timeout=60_000)
             page.locator("input[type=file]").set_input_files(str(bad))
-            page.get_by_role("heading", name="需要修改的单元格").wait_for(timeout=60_000)
+            wait_heading(page, "需要修改的单元格", timeout=60_000)
             settle(page)
             issues = page.locator("table.tz-issues")
             assert issues.get_by_text("D2", exact=True).is_visible()  # plain text: Ctrl+F finds it

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_world import ADMIN_PASSWORD
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, need_chromium, running_app
-from tests.test_browser import settle
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, ROOT, need_chromium, running_app, settle, wait_heading
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 DESKTOP = {"width": 1400, "height": 1000}
@@ -51,7 +50,7 @@ def sign_in(browser, url: str, viewport: dict, console: list[str]):
     page.get_by_label("用户名").fill("admin", timeout=120_000)
     page.get_by_label("密码").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.get_by_role("heading", name="总览").wait_for(timeout=120_000)
+    wait_heading(page, "总览", timeout=120_000)
     page.get_by_text("街道排名").first.wait_for(timeout=60_000)
     settle(page)
     return page
@@ -119,7 +118,7 @@ def test_overview_on_desktop_and_phone(app, tmp_path):
             grid = page.locator('[data-testid="stDataFrame"]').first
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection cell
-            page.get_by_role("heading", name="街道", exact=True).wait_for(timeout=60_000)
+            wait_heading(page, "街道", exact=True, timeout=60_000)
             settle(page)
             assert "street=" in page.url
             assert page.locator('[data-testid="stException"]').count() == 0

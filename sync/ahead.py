@@ -2,8 +2,9 @@
 
 A worker process reads and checks (``check_sheets``: everything but the mirror's rule) the
 sources of a run in the run's order, ahead of it, while the run syncs them one after another:
-it takes each source's results from the worker (waiting while one is being checked; one not
-started yet it checks itself). The worker only reads files and checks cells: it never opens
+it takes each source's results from the worker (one not started yet it checks itself; while it
+waits for one being checked, it takes back the newest source asked and not started and checks
+that meanwhile: ``Claims`` says who has each). The worker only reads files and checks cells: it never opens
 the database. The run stays the one writer: each source is still synced under its own lock,
 in its own transaction, in order, and takes what a worker checked as ``Kept`` results, which
 stand only for the very bytes they came from and the street's roster names they were checked
@@ -13,7 +14,8 @@ scale-1 city (2 cores): one worker going backwards while the run checked from th
 8.0 s; two workers in order, 7.1 s; the workers also gathering the rows for the mirror, 7.7 s
 (pickling 73,000 row dicts back costs more than it saves) and +100 MB. Later, with the writer
 made the long path: one worker in order as fast as two and 50-60 MB less for all processes
-together, so one (BENCHMARKS.md).
+together, so one (BENCHMARKS.md). Taking work back while waiting: a re-sync of every workbook of
+the city 6.8 -> 5.4 s, a full sync 7.7 -> 7.4 s, about 10 MB more for all processes together.
 
 The worker is forked (the parent's modules are loaded: no second import) and used by the
 command line only; the app's server process, with its threads, never forks one.
@@ -45,6 +47,7 @@ from sync.store.crypto import Vault
 log = logging.getLogger("taizhang.sync")
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _vault: Vault | None = None  # the worker's, set by ``_start``
+_claims: Claims | None = None  # the worker's, set by ``_start``
 # one worker reads and checks while the run's own process writes: the two cores stay busy. The writer
 # is the long path of a full sync (BENCHMARKS.md): a second worker made it no faster, made a re-sync
 # that writes little faster (0.70x a full sync against 0.78x), and held 50-60 MB more of the 300 MB
@@ -53,12 +56,35 @@ WORKERS = 1
 WINDOW = 4  # sources asked of the worker and not yet taken by the run, at most
 
 
-def _start(parent: int, vault: Vault) -> None:
-    """In the worker, first: keep the vault (inherited through the fork, never pickled), and end
-    when the run's process ends, even by SIGKILL (Linux's PR_SET_PDEATHSIG), instead of checking on
-    for nobody."""
-    global _vault
-    _vault = vault
+class Claims:
+    """Who checks each source asked of the worker: nobody yet, the worker, or the run (a source the
+    run reached first, or took back while it waited). One byte per source in memory shared with the
+    forked worker, under one lock: each source is checked once, by whoever claims it first.
+
+    Not ``Future.cancel``: a cancelled future stays in the pool's queue until the worker asks for
+    its next task, and if the worker dies meanwhile (a file past the reader's caps), Python 3.11's
+    pool fails on it while marking the tasks broken and leaves the ones after it unmarked: waiting
+    for their results would never end."""
+
+    FREE, WORKER, RUN = 0, 1, 2
+
+    def __init__(self, count: int):
+        self._owner = multiprocessing.get_context("fork").Array("b", count)
+
+    def claim(self, slot: int, who: int) -> bool:
+        with self._owner.get_lock():
+            if self._owner[slot] != self.FREE:
+                return False
+            self._owner[slot] = who
+            return True
+
+
+def _start(parent: int, vault: Vault, claims: Claims) -> None:
+    """In the worker, first: keep the vault and the claims (inherited through the fork, never
+    pickled), and end when the run's process ends, even by SIGKILL (Linux's PR_SET_PDEATHSIG),
+    instead of checking on for nobody."""
+    global _vault, _claims
+    _vault, _claims = vault, claims
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (AttributeError, OSError):  # not Linux: the pool's own checks end it a little later
@@ -70,24 +96,32 @@ def _start(parent: int, vault: Vault) -> None:
     read_here_from_now_on()
 
 
-def check_ahead(source: Source, known: str | None, context, stored: frozenset[str]) -> Kept | None:
-    """In the worker: the source read and checked, or None (unchanged, or left to the sync).
-    With it the vault's work: the lookup hashes of its valid ID numbers, and the tokens of those
-    not ``stored`` for the source yet (the ones its sync will insert)."""
-    from sync.check.source import check_sheets
+def check_ahead(slot: int, source: Source, known: str | None, context, stored: frozenset[str]) -> Kept | None:
+    """In the worker: ``checked`` with the worker's vault, or None when the run claimed the source
+    first or anything at all goes wrong."""
     try:
-        workbook = read_source(source, known)
-        if workbook is None:
+        if not _claims.claim(slot, Claims.WORKER):
             return None
-        local = check_sheets(workbook, context)
-        for result in local:
-            result.content_digest()  # the run's writer records it
-        kept = Kept.of(workbook, local, context, said=False)
-        hashes = {n: _vault.lookup_hash(n) for n in _id_numbers(local)}
-        kept.sealed = (hashes, {n: _vault.encrypt(n) for n, h in hashes.items() if h not in stored})
-        return kept
+        return checked(source, known, context, stored, _vault)
     except BaseException:  # noqa: BLE001 - the sync reads it again and reports what it finds
         return None
+
+
+def checked(source: Source, known: str | None, context, stored: frozenset[str], vault: Vault) -> Kept | None:
+    """The source read and checked, or None (unchanged, or left to the sync). With it the vault's
+    work: the lookup hashes of its valid ID numbers, and the tokens of those not ``stored`` for the
+    source yet (the ones its sync will insert)."""
+    from sync.check.source import check_sheets
+    workbook = read_source(source, known)
+    if workbook is None:
+        return None
+    local = check_sheets(workbook, context)
+    for result in local:
+        result.content_digest()  # the run's writer records it
+    kept = Kept.of(workbook, local, context, said=False)
+    hashes = {n: vault.lookup_hash(n) for n in _id_numbers(local)}
+    kept.sealed = (hashes, {n: vault.encrypt(n) for n, h in hashes.items() if h not in stored})
+    return kept
 
 
 def _changed(source: Source, known: str | None) -> bool:
@@ -134,8 +168,10 @@ class Ahead:
 
     def __init__(self, engine: Engine, vault: Vault, sources: list[Source], kept: dict[str, Kept], *, force: bool,
                  recheck: timedelta | None):
-        self.kept = kept
+        self.kept, self.vault = kept, vault
         self.futures: dict[str, Future] = {}
+        self.asked: dict[str, tuple] = {}  # what each source was asked with (its slot first)
+        self.stolen: set[str] = set()  # taken back and checked here while the run waited
         self.waiting: deque[Source] = deque()
         self.pool = None
         # a Google sheet is asked for its change time first: the sync does that itself; an unchanged
@@ -148,27 +184,57 @@ class Ahead:
         import sync.store.mirror  # noqa: F401
         self.engine, self.known = engine, known
         self.waiting = deque(changed)
+        self.slots = {s.name: i for i, s in enumerate(changed)}
+        self.claims = Claims(len(changed))
         first = [self._ask(self.waiting.popleft()) for _ in range(min(WINDOW, len(self.waiting)))]
         # the worker must hold no database connection: a run killed with SIGKILL ends its sessions
         # (and their locks) only when every process holding their sockets is gone. It is forked
         # at the first submit; what is asked later is prepared after that.
         engine.dispose()
         self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_start, initargs=(os.getpid(), vault))
-        self.futures = {ask[0].name: self.pool.submit(check_ahead, *ask) for ask in first}
+                                        initializer=_start, initargs=(os.getpid(), vault, self.claims))
+        self.futures = {ask[1].name: self._submit(ask) for ask in first}
+
+    def _submit(self, ask: tuple) -> Future:
+        self.asked[ask[1].name] = ask
+        return self.pool.submit(check_ahead, *ask)
+
+    def _mine(self, name: str) -> bool:
+        """Claim ``name`` for the run: true when the worker has not started it (nor will)."""
+        return self.claims.claim(self.asked[name][0], Claims.RUN)
+
+    def _steal(self) -> bool:
+        """The run waits for the worker: the newest source asked of it and not started yet is taken
+        back and checked here meanwhile (in the run's order the worker reaches it last). False when
+        there is none: every source asked is the worker's, or checked here already."""
+        for name in reversed(list(self.futures)):
+            if name in self.stolen or not self._mine(name):
+                continue
+            self.stolen.add(name)
+            try:
+                found = checked(*self.asked[name][1:], self.vault)
+            except Exception:  # noqa: BLE001 - the sync reads it again and reports what it finds
+                log.info("checking %s ahead here failed", name, exc_info=True)
+                return True
+            if found is not None:
+                self.kept[name] = found
+            return True
+        return False
 
     def _ask(self, source: Source) -> tuple:
-        return source, self.known[source.name], source_context(self.engine, source), _stored_hashes(self.engine,
-                                                                                                    source.name)
+        return (self.slots[source.name], source, self.known[source.name], source_context(self.engine, source),
+                _stored_hashes(self.engine, source.name))
 
     def take(self, name: str) -> None:
         """What the worker checked of ``name`` becomes kept; not started yet: the sync does it. The
         worker is kept at most ``WINDOW`` sources ahead, so memory does not grow with the city."""
         future = self.futures.pop(name, None)
         try:
-            if future is None or future.cancel():
+            if future is None or name in self.stolen or self._mine(name):  # the worker skips it
                 self.waiting = deque(s for s in self.waiting if s.name != name)
                 return
+            while not future.done() and self._steal():
+                pass
             try:
                 found = future.result()
             except Exception:  # noqa: BLE001 - a worker that died: the sync does the work itself
@@ -177,16 +243,18 @@ class Ahead:
             if found is not None:
                 self.kept[name] = found
         finally:
+            self.asked.pop(name, None)
             while self.waiting and len(self.futures) < WINDOW:
                 ask = self._ask(self.waiting.popleft())
                 try:
-                    self.futures[ask[0].name] = self.pool.submit(check_ahead, *ask)
+                    self.futures[ask[1].name] = self._submit(ask)
                 except BrokenProcessPool:  # a worker died (a file past the caps): the run does the rest
                     log.info("the worker stopped; the run checks the remaining sources itself")
                     self.waiting.clear()
 
     def close(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
+        """Claim what the worker has not started (it skips those), and wait for it to end."""
+        for name in self.futures:
+            self._mine(name)
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=True)

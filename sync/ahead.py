@@ -60,6 +60,7 @@ class Claims:
     """Who checks each source asked of the worker: nobody yet, the worker, or the run (a source the
     run reached first, or took back while it waited). One byte per source in memory shared with the
     forked worker, under one lock: each source is checked once, by whoever claims it first.
+    ``claim`` says who had it before: ``FREE`` when the caller has just got it.
 
     Not ``Future.cancel``: a cancelled future stays in the pool's queue until the worker asks for
     its next task, and if the worker dies meanwhile (a file past the reader's caps), Python 3.11's
@@ -71,12 +72,12 @@ class Claims:
     def __init__(self, count: int):
         self._owner = multiprocessing.get_context("fork").Array("b", count)
 
-    def claim(self, slot: int, who: int) -> bool:
+    def claim(self, slot: int, who: int) -> int:
         with self._owner.get_lock():
-            if self._owner[slot] != self.FREE:
-                return False
-            self._owner[slot] = who
-            return True
+            before = self._owner[slot]
+            if before == self.FREE:
+                self._owner[slot] = who
+            return before
 
 
 def _start(parent: int, vault: Vault, claims: Claims) -> None:
@@ -100,7 +101,7 @@ def check_ahead(slot: int, source: Source, known: str | None, context, stored: f
     """In the worker: ``checked`` with the worker's vault, or None when the run claimed the source
     first or anything at all goes wrong."""
     try:
-        if not _claims.claim(slot, Claims.WORKER):
+        if _claims.claim(slot, Claims.WORKER) != Claims.FREE:
             return None
         return checked(source, known, context, stored, _vault)
     except BaseException:  # noqa: BLE001 - the sync reads it again and reports what it finds
@@ -171,7 +172,6 @@ class Ahead:
         self.kept, self.vault = kept, vault
         self.futures: dict[str, Future] = {}
         self.asked: dict[str, tuple] = {}  # what each source was asked with (its slot first)
-        self.stolen: set[str] = set()  # taken back and checked here while the run waited
         self.waiting: deque[Source] = deque()
         self.pool = None
         # a Google sheet is asked for its change time first: the sync does that itself; an unchanged
@@ -199,18 +199,17 @@ class Ahead:
         self.asked[ask[1].name] = ask
         return self.pool.submit(check_ahead, *ask)
 
-    def _mine(self, name: str) -> bool:
-        """Claim ``name`` for the run: true when the worker has not started it (nor will)."""
-        return self.claims.claim(self.asked[name][0], Claims.RUN)
+    def _claim(self, name: str) -> int:
+        """Claim ``name`` for the run; who had it before (``Claims.FREE``: the run has just got it)."""
+        return self.claims.claim(self.slots[name], Claims.RUN)
 
     def _steal(self) -> bool:
         """The run waits for the worker: the newest source asked of it and not started yet is taken
         back and checked here meanwhile (in the run's order the worker reaches it last). False when
         there is none: every source asked is the worker's, or checked here already."""
         for name in reversed(list(self.futures)):
-            if name in self.stolen or not self._mine(name):
+            if self._claim(name) != Claims.FREE:  # the worker's, or checked here already
                 continue
-            self.stolen.add(name)
             try:
                 found = checked(*self.asked[name][1:], self.vault)
             except Exception:  # noqa: BLE001 - the sync reads it again and reports what it finds
@@ -230,7 +229,7 @@ class Ahead:
         worker is kept at most ``WINDOW`` sources ahead, so memory does not grow with the city."""
         future = self.futures.pop(name, None)
         try:
-            if future is None or name in self.stolen or self._mine(name):  # the worker skips it
+            if future is None or self._claim(name) != Claims.WORKER:  # taken back, or the worker skips it
                 self.waiting = deque(s for s in self.waiting if s.name != name)
                 return
             while not future.done() and self._steal():
@@ -255,6 +254,6 @@ class Ahead:
     def close(self) -> None:
         """Claim what the worker has not started (it skips those), and wait for it to end."""
         for name in self.futures:
-            self._mine(name)
+            self._claim(name)
         if self.pool is not None:
             self.pool.shutdown(wait=True)

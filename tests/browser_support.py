@@ -53,4 +53,3 @@ def settle(page) -> None:
     page.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]')"
                            "?.getAttribute('data-test-script-state') === 'notRunning'"
                            " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
-

@@ -57,7 +57,7 @@ def run_and_read(config: Path, *, ahead: bool) -> tuple[list, dict]:
 
 
 def test_a_run_checked_ahead_stores_what_a_run_in_one_process_stores(tmp_path, db_url, monkeypatch):
-    monkeypatch.setattr(sync.ahead.Ahead, "_mine", lambda self, name: False)  # the worker checks every source asked
+    monkeypatch.setattr(sync.ahead.Ahead, "_claim", lambda self, name: sync.ahead.Claims.WORKER)  # the worker checks every source asked
     sources = a_city(tmp_path / "city")
     alone = run_and_read(write_config(tmp_path / "alone.toml", f"sqlite:///{tmp_path / 'alone.db'}", sources),
                          ahead=False)
@@ -91,7 +91,7 @@ def slow_check_ahead(slot, source, *rest):
     (forked: the worker runs this module's copy, as patched when it was forked)."""
     if source.name != SLOW_SOURCE:
         return check_ahead(slot, source, *rest)
-    if not sync.ahead._claims.claim(slot, sync.ahead.Claims.WORKER):
+    if sync.ahead._claims.claim(slot, sync.ahead.Claims.WORKER) != sync.ahead.Claims.FREE:
         return None
     time.sleep(WORKER_DELAY)
     return sync.ahead.checked(source, *rest, sync.ahead._vault)
@@ -135,9 +135,9 @@ def test_a_run_waiting_for_its_worker_checks_what_the_worker_has_not_started_its
     steal = sync.ahead.Ahead._steal
 
     def watched(self):
-        before = set(self.stolen)
+        before = set(self.kept)
         took = steal(self)
-        stolen.extend(sorted(self.stolen - before))
+        stolen.extend(sorted(set(self.kept) - before))
         return took
 
     monkeypatch.setattr(sync.ahead.Ahead, "_steal", watched)
@@ -176,12 +176,9 @@ def test_a_run_of_unchanged_files_starts_no_worker(tmp_path, db_url):
 
 
 
-def test_a_file_that_ends_a_worker_is_reported_by_the_run_and_the_rest_still_syncs(tmp_path, db_url, caplog,
-                                                                                     monkeypatch):
-    """The workers read their files themselves, under the reader's caps (no fork per file): calamine
-    asking 512 GiB for one cell at XFD1048576 ends the worker (the pool breaks). The run reads that
-    file in its own capped child and says why in one line, and checks the sources after it itself:
-    the same runs, issues and rows as a run in one process."""
+def with_a_file_that_ends_a_worker(tmp_path: Path) -> tuple[list[dict], tuple[list, dict]]:
+    """The city with, first, a 2 KB xlsx whose one cell at XFD1048576 makes calamine ask for 512 GiB;
+    and what a run in one process leaves of it."""
     from tests.test_read_limits import hostile_xlsx
 
     folder = tmp_path / "city"
@@ -189,9 +186,18 @@ def test_a_file_that_ends_a_worker_is_reported_by_the_run_and_the_rest_still_syn
     hostile_xlsx(folder / "a_abort.xlsx", 1, "XFD1048576", declare=False)
     sources.insert(0, {"name": "a_abort", "street": "上站街道", "district": "城区", "kind": "excel",
                        "path": str(folder / "a_abort.xlsx")})
-    alone = run_and_read(write_config(tmp_path / "alone.toml", f"sqlite:///{tmp_path / 'alone.db'}", sources),
-                         ahead=False)
-    monkeypatch.setattr(sync.ahead.Ahead, "_mine", lambda self, name: False)  # the worker reads it: the run waits
+    return sources, run_and_read(write_config(tmp_path / "alone.toml", f"sqlite:///{tmp_path / 'alone.db'}",
+                                              sources), ahead=False)
+
+
+def test_a_file_that_ends_a_worker_is_reported_by_the_run_and_the_rest_still_syncs(tmp_path, db_url, caplog,
+                                                                                     monkeypatch):
+    """The workers read their files themselves, under the reader's caps (no fork per file): calamine
+    asking 512 GiB for one cell at XFD1048576 ends the worker (the pool breaks). The run reads that
+    file in its own capped child and says why in one line, and checks the sources after it itself:
+    the same runs, issues and rows as a run in one process."""
+    sources, alone = with_a_file_that_ends_a_worker(tmp_path)
+    monkeypatch.setattr(sync.ahead.Ahead, "_claim", lambda self, name: sync.ahead.Claims.WORKER)  # the worker reads it: the run waits
     with caplog.at_level(logging.INFO, logger="taizhang.sync"):
         ahead = run_and_read(write_config(tmp_path / "ahead.toml", db_url, sources), ahead=True)
     assert ahead == alone
@@ -209,15 +215,7 @@ def test_a_worker_that_dies_while_the_run_checks_sources_it_took_back_leaves_no_
     failed on the cancelled one (InvalidStateError in its thread) and left the tasks after it
     unmarked, to be waited for for ever. Here the worker claims the hostile file, is late with it
     while the run takes back every other source, then dies on it."""
-    from tests.test_read_limits import hostile_xlsx
-
-    folder = tmp_path / "city"
-    sources = a_city(folder)
-    hostile_xlsx(folder / "a_abort.xlsx", 1, "XFD1048576", declare=False)
-    sources.insert(0, {"name": "a_abort", "street": "上站街道", "district": "城区", "kind": "excel",
-                       "path": str(folder / "a_abort.xlsx")})
-    alone = run_and_read(write_config(tmp_path / "alone.toml", f"sqlite:///{tmp_path / 'alone.db'}", sources),
-                         ahead=False)
+    sources, alone = with_a_file_that_ends_a_worker(tmp_path)
     with pytest.MonkeyPatch.context() as monkeypatch:
         slow_worker(monkeypatch, "a_abort")
         ahead = run_and_read(write_config(tmp_path / "ahead.toml", db_url, sources), ahead=True)
